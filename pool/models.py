@@ -1,0 +1,289 @@
+"""The pool's persistent domain: every record belongs to one pool, and pools never see each other.
+
+Times of day are stored as minutes after midnight (0..1440); an end at or before its start runs
+past midnight. Dates are local dates in the pool's time zone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(orm.DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict: sa.JSON, list: sa.JSON}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class OrgKind(str, enum.Enum):
+    club = "club"
+    requester = "requester"
+    funder = "funder"
+
+
+class Role(str, enum.Enum):
+    coordinator = "coordinator"
+    club_admin = "club_admin"
+    requester = "requester"
+    leader = "leader"
+    funder = "funder"
+
+
+class ScheduleState(str, enum.Enum):
+    draft = "draft"
+    approved = "approved"
+    published = "published"
+    superseded = "superseded"
+
+
+class CalendarKind(str, enum.Enum):
+    term = "term"
+    school_break = "break"
+
+
+def enum_column(kind: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(kind, native_enum=False, length=20, validate_strings=True,
+                   values_callable=lambda e: [m.value for m in e])
+
+
+class Pool(Base):
+    """A municipality, or a region of several, whose parties share one pool of leaders."""
+    __tablename__ = "pools"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    timezone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Stockholm")
+    holiday_country: Mapped[str] = mapped_column(sa.String(2), default="SE")
+    default_travel_minutes: Mapped[int] = mapped_column(default=15)
+
+
+class Organisation(Base):
+    """A club that offers leaders, a unit that requests them, or a funder."""
+    __tablename__ = "organisations"
+    __table_args__ = (sa.UniqueConstraint("pool_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(60))
+    kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    unit_type: Mapped[str] = mapped_column(sa.String(60), default="")  # school, social services …
+    pledged_minutes_per_week: Mapped[Optional[int]]
+    contact_email: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    leaders: Mapped[list["Leader"]] = relationship(back_populates="club")
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    __table_args__ = (sa.UniqueConstraint("pool_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(60))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    area: Mapped[str] = mapped_column(sa.String(100), default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class Travel(Base):
+    """Minutes between two sites, stored once per pair with the lower site id first."""
+    __tablename__ = "travel_times"
+    __table_args__ = (sa.CheckConstraint("from_site_id < to_site_id", name="ordered_pair"),
+                      sa.CheckConstraint("minutes >= 0", name="non_negative"))
+    from_site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    to_site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    minutes: Mapped[int]
+
+
+class Leader(Base):
+    __tablename__ = "leaders"
+    __table_args__ = (sa.UniqueConstraint("pool_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    club_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(60))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(200), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    skills: Mapped[list] = mapped_column(default=list)  # free tags: lang:so, female, licence:B …
+    max_minutes_per_day: Mapped[Optional[int]]
+    max_minutes_per_week: Mapped[Optional[int]]
+    hourly_wage: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(8, 2))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    club: Mapped[Organisation] = relationship(back_populates="leaders")
+    credentials: Mapped[list["Credential"]] = relationship(
+        back_populates="leader", cascade="all, delete-orphan", order_by="Credential.kind")
+    availability: Mapped[list["AvailabilityWindow"]] = relationship(
+        back_populates="leader", cascade="all, delete-orphan",
+        order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start_minute)")
+    absences: Mapped[list["Absence"]] = relationship(
+        back_populates="leader", cascade="all, delete-orphan", order_by="Absence.first_day")
+
+
+class Credential(Base):
+    """A credential such as a background check (belastningsregisterutdrag), valid until a date."""
+    __tablename__ = "credentials"
+    __table_args__ = (sa.UniqueConstraint("leader_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(sa.ForeignKey("leaders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    valid_until: Mapped[dt.date]
+
+    leader: Mapped[Leader] = relationship(back_populates="credentials")
+
+
+class AvailabilityWindow(Base):
+    """A weekly window; an end at or before its start runs past midnight into the next day."""
+    __tablename__ = "availability_windows"
+    __table_args__ = (sa.CheckConstraint("weekday BETWEEN 1 AND 7", name="iso_weekday"),
+                      sa.CheckConstraint("start_minute BETWEEN 0 AND 1439", name="start_in_day"),
+                      sa.CheckConstraint("end_minute BETWEEN 0 AND 1440", name="end_in_day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(sa.ForeignKey("leaders.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]
+    start_minute: Mapped[int]
+    end_minute: Mapped[int]
+
+    leader: Mapped[Leader] = relationship(back_populates="availability")
+
+
+class Absence(Base):
+    __tablename__ = "absences"
+    __table_args__ = (sa.CheckConstraint("first_day <= last_day", name="ordered_days"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(sa.ForeignKey("leaders.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[dt.date]
+    last_day: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    leader: Mapped[Leader] = relationship(back_populates="absences")
+
+
+class Need(Base):
+    """A recurring fixed-time need (weekdays) or a one-off/irregular one (explicit dates)."""
+    __tablename__ = "needs"
+    __table_args__ = (sa.UniqueConstraint("pool_id", "code"),
+                      sa.CheckConstraint("seats >= 1", name="seats_positive"),
+                      sa.CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
+                      sa.CheckConstraint("start_minute BETWEEN 0 AND 1439", name="start_in_day"),
+                      sa.CheckConstraint("end_minute BETWEEN 0 AND 1440", name="end_in_day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(80))
+    requester_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    activity_kind: Mapped[str] = mapped_column(sa.String(60), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")  # whom the leader asks on site
+    weekdays: Mapped[list] = mapped_column(default=list)  # ISO weekdays, or empty with dates
+    dates: Mapped[list] = mapped_column(default=list)  # ISO date strings of a one-off need
+    start_minute: Mapped[int]
+    end_minute: Mapped[int]
+    seats: Mapped[int] = mapped_column(default=1)
+    first_day: Mapped[Optional[dt.date]]
+    last_day: Mapped[Optional[dt.date]]
+    skipped_dates: Mapped[list] = mapped_column(default=list)  # ISO date strings
+    follows_school_calendar: Mapped[bool] = mapped_column(default=False)
+    skills: Mapped[list] = mapped_column(default=list)
+    credentials: Mapped[list] = mapped_column(default=list)
+    priority: Mapped[int] = mapped_column(default=3)
+    confidential: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    site: Mapped[Site] = relationship()
+    requester: Mapped[Optional[Organisation]] = relationship()
+
+
+class CalendarPeriod(Base):
+    """A school term or a school break (höstlov, jullov, sportlov, påsklov) of a pool's schools."""
+    __tablename__ = "calendar_periods"
+    __table_args__ = (sa.CheckConstraint("first_day <= last_day", name="ordered_days"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CalendarKind] = mapped_column(enum_column(CalendarKind))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    first_day: Mapped[dt.date]
+    last_day: Mapped[dt.date]
+
+
+class Schedule(Base):
+    """One version of the plan for a period: draft → approved → published (then superseded)."""
+    __tablename__ = "schedules"
+    __table_args__ = (sa.UniqueConstraint("pool_id", "period_start", "period_end", "version"),
+                      sa.CheckConstraint("period_start <= period_end", name="ordered_period"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[dt.date]
+    period_end: Mapped[dt.date]
+    version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[ScheduleState] = mapped_column(enum_column(ScheduleState), default=ScheduleState.draft)
+    based_on_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("schedules.id"))
+    solver_info: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    approved_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    assignments: Mapped[list["Assignment"]] = relationship(
+        back_populates="schedule", cascade="all, delete-orphan",
+        order_by="(Assignment.day, Assignment.need_id, Assignment.leader_id)")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (sa.UniqueConstraint("schedule_id", "need_id", "day", "leader_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(sa.ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    day: Mapped[dt.date]
+    leader_id: Mapped[int] = mapped_column(sa.ForeignKey("leaders.id"), index=True)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    schedule: Mapped[Schedule] = relationship(back_populates="assignments")
+    need: Mapped[Need] = relationship()
+    leader: Mapped[Leader] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (sa.UniqueConstraint("pool_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    organisation_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisations.id"))
+    leader_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("leaders.id"))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="sv")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Optional[Organisation]] = relationship()
+    leader: Mapped[Optional[Leader]] = relationship()
