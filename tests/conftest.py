@@ -1,0 +1,106 @@
+"""Fixtures: migrated databases on SQLite and PostgreSQL, the demo, and the app served over real HTTP."""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from pool import db
+
+POSTGRES_ADMIN_URL = os.environ.get("POOL_TEST_DATABASE_URL",
+                                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> sa.Engine:
+    """An autocommit connection to the server, to create a fresh database per test."""
+    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        reason = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {str(error).splitlines()[0]}"
+        if os.environ.get("POOL_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield engine
+    engine.dispose()
+
+
+def _fresh_postgres(admin: sa.Engine):
+    name = f"pool_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return name, admin.url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(admin: sa.Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def database_url(request, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pool.sqlite'}"
+        db.upgrade(url)
+        yield url
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name, url = _fresh_postgres(admin)
+    try:
+        db.upgrade(url)
+        yield url
+    finally:
+        sa.create_engine(url).dispose()
+        _drop_postgres(admin, name)
+
+
+@pytest.fixture
+def engine(database_url: str) -> sa.Engine:
+    engine = db.make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: sa.Engine):
+    """A session whose transaction the test owns; nothing is committed unless the test does."""
+    with db.session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> str:
+    """A migrated SQLite file with the Sandviken demo, built once; tests copy it before writing."""
+    from seed import load_demo
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    with db.transaction(engine) as session:
+        load_demo(session)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def live_server(demo_database: str, tmp_path: Path):
+    """The web app served over real HTTP on a free local port, on a copy of the demo database."""
+    from web import create_app
+    copy = tmp_path / "demo.sqlite"
+    copy.write_bytes(Path(demo_database.removeprefix("sqlite:///")).read_bytes())
+    app = create_app({"DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "test", "TESTING": True})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
