@@ -1,0 +1,46 @@
+# The two commands that matter: `make demo` and `make test`. Everything else serves them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= $(CURDIR)/instance/demo.sqlite
+export POOL_INSTANCE_DIR ?= $(CURDIR)/instance
+
+.PHONY: demo test bench install install-test translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+translations: $(VENV)/.installed
+	for dir in $$(find web -type d -name translations); do $(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; done
+
+## demo: fresh SQLite database, the Sandviken demo, and the web app at http://127.0.0.1:5000
+demo: install
+	mkdir -p instance
+	rm -f $(DEMO_DB)
+	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool db upgrade
+	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool seed demo
+	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool serve --host 127.0.0.1 --port 5000
+
+## test: the whole suite, on SQLite and on PostgreSQL when one is reachable
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: solve generated instances of every size and print the figures
+bench: install
+	$(BIN)/pool bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance/demo.sqlite build *.egg-info .pytest_cache
