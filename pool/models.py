@@ -287,3 +287,14 @@ class User(Base):
 
     organisation: Mapped[Optional[Organisation]] = relationship()
     leader: Mapped[Optional[Leader]] = relationship()
+
+    # The protocol of a signed-in user that web sessions expect.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
