@@ -99,6 +99,7 @@ class Site(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     area: Mapped[str] = mapped_column(sa.String(100), default="")
     address: Mapped[str] = mapped_column(sa.String(200), default="")
+    calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)  # secret feed URL
 
 
 class Travel(Base):
@@ -126,6 +127,7 @@ class Leader(Base):
     max_minutes_per_week: Mapped[Optional[int]]
     hourly_wage: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(8, 2))
     active: Mapped[bool] = mapped_column(default=True)
+    calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)  # secret feed URL
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     club: Mapped[Organisation] = relationship(back_populates="leaders")
@@ -268,6 +270,30 @@ class Assignment(Base):
     leader: Mapped[Leader] = relationship()
 
     __mapper_args__ = {"version_id_col": row_version}
+
+
+class SolveState(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class SolveRun(Base):
+    """One run of the solver for a period; it writes a new draft only when it finishes."""
+    __tablename__ = "solve_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[dt.date]
+    period_end: Mapped[dt.date]
+    state: Mapped[SolveState] = mapped_column(enum_column(SolveState), default=SolveState.queued)
+    time_limit: Mapped[float] = mapped_column(default=10.0)
+    progress: Mapped[dict] = mapped_column(default=dict)  # best fill so far, bound, seconds
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    schedule_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("schedules.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
 
 
 class User(Base):
