@@ -104,3 +104,33 @@ def live_server(demo_database: str, tmp_path: Path):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+DEMO_PASSWORD = "demo1234"
+DEMO_LOGINS = {
+    "coordinator": "samordnare@sandviken.example",
+    "club_admin": "sif@sandviken.example",
+    "requester": "satraskolan@sandviken.example",
+    "leader": "ledare@sandviken.example",
+    "funder": "sandvik@sandviken.example",
+}
+
+
+def sign_in(base_url: str, email: str, password: str = DEMO_PASSWORD):
+    """A requests session signed in through the real login form, CSRF token and all."""
+    import re
+
+    import requests
+    client = requests.Session()
+    page = client.get(base_url + "/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    answer = client.post(base_url + "/login", data={"csrf_token": token, "email": email, "password": password})
+    assert answer.status_code == 200 and "/login" not in answer.url, f"sign-in as {email} failed"
+    client.base_url = base_url
+    return client
+
+
+@pytest.fixture
+def as_role(live_server):
+    """as_role("coordinator") → a signed-in requests session against the live server."""
+    return lambda role: sign_in(live_server, DEMO_LOGINS[role])

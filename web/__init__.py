@@ -43,18 +43,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SECRET_KEY", os.environ.get("POOL_SECRET_KEY") or _instance_secret(app))
 
     from web import database
-    from web.access import login_manager
+    from web.access import login_manager, menu_for
     database.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.globals.update(current_locale=select_locale, menu_for=menu_for)
     app.after_request(_security_headers)
 
+    from web import api
     from web.auth import bp as auth_bp
     from web.main import bp as main_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    api.init_app(app)
     return app
 
 

@@ -55,3 +55,18 @@ ROLE_HOME: dict[Role, str] = {}
 def home_for(user: User) -> str:
     endpoint = ROLE_HOME.get(user.role, "main.home")
     return endpoint if endpoint in current_app.view_functions else "main.home"
+
+
+# The main menu: each area adds its entries when its blueprint is imported.
+MENU: list[tuple[frozenset[Role], str, str]] = []
+
+
+def menu_item(roles, endpoint: str, label) -> None:
+    MENU.append((frozenset(roles), endpoint, label))
+
+
+def menu_for(user) -> list[tuple[str, str]]:
+    if not user.is_authenticated:
+        return []
+    return [(endpoint, label) for roles, endpoint, label in MENU
+            if user.role in roles and endpoint in current_app.view_functions]
