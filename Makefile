@@ -24,7 +24,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations: $(VENV)/.installed
-	for dir in $$(find web -type d -name translations); do $(BIN)/pybabel compile -d $$dir >/dev/null || exit 1; done
+	for dir in $$(find web -type d -name translations); do $(BIN)/pybabel compile -d $$dir >/dev/null 2>&1 || exit 1; done
 
 ## demo: fresh SQLite database, the Sandviken demo, and the web app at http://127.0.0.1:5000
 demo: install
