@@ -1,0 +1,133 @@
+"""Benchmark the solver on generated Sandviken-like instances and judge its schedules.
+
+    python -m pool.bench [--sizes S,M] [--seed N] [--out DIR]
+
+Each instance runs in a fresh child process, so its peak memory is its own. Time is wall clock
+from generating the problem to holding the schedule. Schedules are judged by pool.validate, not by
+the solver; with ``--out`` the problem and schedule JSON are written for an external checker.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Optional
+
+# name -> generator arguments and the solver's time limit in seconds
+SIZES = {
+    "S": {"leaders": 150, "schools": 20, "weeks": 1, "time_limit": 2},
+    "M": {"leaders": 150, "schools": 20, "weeks": 10, "time_limit": 10},
+    "M-scarce": {"leaders": 150, "schools": 20, "weeks": 10, "scarcity": 1.0, "time_limit": 10},
+    "R": {"leaders": 150, "schools": 20, "weeks": 10, "baseline": True, "time_limit": 5},
+    "L": {"leaders": 1000, "schools": 120, "weeks": 10, "time_limit": 60},
+}
+
+
+def run(sizes=("S", "M", "M-scarce", "R", "L"), seed: int = 1, out_dir=None,
+        solve: Optional[Callable] = None) -> list[dict]:
+    """Run each size in its own process and return one result row per size.
+
+    ``solve`` replaces ``solver.solve`` (it must be importable by name in a child process).
+    """
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        raise ValueError(f"unknown size(s) {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    rows = []
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: memory starts from zero
+    for size in sizes:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
+            rows.append(child.submit(run_instance, size, seed, out_dir, solve).result())
+    return rows
+
+
+def run_instance(size: str, seed: int, out_dir=None, solve: Optional[Callable] = None) -> dict:
+    """Generate, solve and judge one instance (meant to run in a child process)."""
+    from pool.generator import generate, sizes as problem_sizes
+    from pool.validate import metrics, violations
+
+    options = dict(SIZES[size])
+    time_limit = options.pop("time_limit")
+    row = {"instance": size, "seed": seed, "time_limit": time_limit}
+    began = time.perf_counter()
+    problem = generate(seed, **options)
+    row.update(problem_sizes(problem))
+    try:
+        schedule = (solve or _solver_solve())(problem, time_limit=time_limit)
+    except Exception as exc:  # a crashing solver is a result too; report it and go on
+        row.update(seconds=time.perf_counter() - began, error=f"{type(exc).__name__}: {exc}",
+                   peak_mb=_peak_mb())
+        return row
+    row["seconds"] = time.perf_counter() - began
+    judged = metrics(problem, schedule.assignments)
+    row.update(fill=judged.fill, continuity=judged.continuity, stability=judged.stability,
+               filled_seats=judged.filled_seats, status=str(schedule.solver.get("status", "")),
+               violations=len(violations(problem, schedule.assignments)), peak_mb=_peak_mb())
+    if out_dir:
+        _write(problem, schedule, Path(out_dir), f"{size}-seed{seed}")
+    return row
+
+
+def _solver_solve() -> Callable:
+    from solver import solve
+    return solve
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _write(problem, schedule, out_dir: Path, stem: str) -> None:
+    from pool.exchange import dump_problem, dump_schedule
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dump_problem(problem, out_dir / f"{stem}-problem.json")
+    dump_schedule(schedule, out_dir / f"{stem}-schedule.json")
+
+
+# ------------------------------------------------------------------------------- the table
+COLUMNS = ["instance", "leaders", "occurrences / seats", "time s", "fill", "optimal",
+           "continuity", "stability", "peak MB", "valid"]
+
+
+def table(rows: list[dict]) -> str:
+    cells = [COLUMNS] + [_cells(row) for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    lines = ["  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip() for line in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    errors = [f"{row['instance']}: {row['error']}" for row in rows if row.get("error")]
+    return "\n".join(lines + errors)
+
+
+def _cells(row: dict) -> list[str]:
+    def number(key: str, digits: int = 3) -> str:
+        value = row.get(key)
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    if row.get("error"):
+        valid = "error"
+    else:
+        valid = "yes" if row["violations"] == 0 else f"no ({row['violations']})"
+    optimal = "-" if row.get("error") else ("yes" if row.get("status") == "OPTIMAL" else "no")
+    return [row["instance"], str(row["leaders"]), f"{row['occurrences']} / {row['seats']}",
+            number("seconds", 1), number("fill"), optimal, number("continuity"), number("stability"),
+            number("peak_mb", 0), valid]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pool.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(SIZES), help=f"comma-separated, of {', '.join(SIZES)}")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", help="directory for problem and schedule JSON")
+    args = parser.parse_args(argv)
+    sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
+    if any(s not in SIZES for s in sizes):
+        parser.error(f"--sizes: choose from {', '.join(SIZES)}")
+    rows = run(sizes, seed=args.seed, out_dir=args.out)
+    print(table(rows))
+    return 0 if all(not row.get("error") and row["violations"] == 0 for row in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
