@@ -187,7 +187,8 @@ def _parse_leaders(doc: dict, clubs: dict) -> dict[str, Leader]:
             name=_field(obj, "name", path, str, ""),
             skills=frozenset(_strings(obj, "skills", path)),
             credentials=_parse_credentials(obj, path),
-            availability=tuple(_parse_window(w, p) for p, w in _sub_items(obj, "availability", path)),
+            availability=tuple(sorted((_parse_window(w, p) for p, w in _sub_items(obj, "availability", path)),
+                                      key=lambda w: (w.weekday, w.start, w.end))),
             absences=tuple(_parse_absence(a, p) for p, a in _sub_items(obj, "absences", path)),
             max_minutes_per_day=_non_negative(obj, "max_minutes_per_day", path),
             max_minutes_per_week=_non_negative(obj, "max_minutes_per_week", path),
@@ -295,9 +296,9 @@ def _parse_entry(obj: dict, path: str) -> Assignment:
 
 
 def _parse_baseline(doc: dict, needs: dict, leaders: dict) -> tuple[Assignment, ...]:
-    """The published schedule; entries naming needs or leaders that are gone are dropped."""
+    """The published schedule, in canonical order; entries naming needs or leaders that are gone are dropped."""
     entries = (_parse_entry(obj, path) for path, obj in _items(doc, "baseline", required=False))
-    return tuple(a for a in entries if a.need in needs and a.leader in leaders)
+    return tuple(sorted({a for a in entries if a.need in needs and a.leader in leaders}))
 
 
 def _parse_pinned(doc: dict, needs: dict, leaders: dict) -> tuple[Assignment, ...]:
@@ -306,7 +307,7 @@ def _parse_pinned(doc: dict, needs: dict, leaders: dict) -> tuple[Assignment, ..
         _reference(obj, "need", path, needs, "need")
         _reference(obj, "leader", path, leaders, "leader")
         pinned.append(_parse_entry(obj, path))
-    return tuple(pinned)
+    return tuple(sorted(set(pinned)))
 
 
 def problem_to_doc(problem: Problem) -> dict:

@@ -252,11 +252,11 @@ class _World:
         while monday <= self.last:
             if self.rnd.random() < rate:
                 begin = monday + dt.timedelta(days=self.rnd.randint(0, 6))
-                out.append(Absence(begin, begin + dt.timedelta(days=self.rnd.randint(0, 4)), "sjuk"))
+                out.append(Absence(begin, begin + dt.timedelta(days=self.rnd.randint(0, 4))))
             monday += dt.timedelta(weeks=1)
         if self.rnd.random() < 0.04:
             begin = self._day_in_period()
-            out.append(Absence(begin, begin + dt.timedelta(days=6), "ledig"))
+            out.append(Absence(begin, begin + dt.timedelta(days=6)))
         return tuple(out)
 
     # --- needs
@@ -484,7 +484,7 @@ def _with_baseline(problem: Problem, rnd: random.Random) -> Problem:
     leaders = dict(problem.leaders)
     for leader_id in rnd.sample(used, max(1, len(used) // 10)):
         begin = problem.start + dt.timedelta(days=rnd.randint(0, (problem.end - problem.start).days))
-        absence = Absence(begin, begin + dt.timedelta(days=rnd.randint(1, 6)), "sjuk")
+        absence = Absence(begin, begin + dt.timedelta(days=rnd.randint(1, 6)))
         leaders[leader_id] = replace(leaders[leader_id], absences=leaders[leader_id].absences + (absence,))
     checked = [l for l in used if BACKGROUND_CHECK in leaders[l].credentials]
     for leader_id in rnd.sample(checked, max(1, len(checked) // 30)):

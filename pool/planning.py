@@ -75,6 +75,7 @@ def _leader(leader: Leader, clubs: dict[int, Organisation], first: dt.date, last
         credentials={c.kind: c.valid_until for c in leader.credentials},
         availability=tuple(sp.Window(w.weekday, *sp.span(w.start_minute, w.end_minute))
                            for w in leader.availability),
+        # reasons stay in the database: the plan needs the dates, not why (health is personal data)
         absences=tuple(sp.Absence(a.first_day, a.last_day) for a in leader.absences
                        if a.first_day <= last and a.last_day >= first),
         max_minutes_per_day=leader.max_minutes_per_day, max_minutes_per_week=leader.max_minutes_per_week)

@@ -63,3 +63,11 @@ def test_pools_never_see_each_other(session):
     assert set(build_problem(session, a, MON, LAST).sites) == {"satra", "jernvallen"}
     assert set(build_problem(session, b, MON, LAST).clubs) == {"sif", "saik", "x"}
     assert session.scalar(sa.select(sa.func.count()).select_from(Pool)) == 2
+
+
+def test_a_generated_replan_instance_survives_the_database(session):
+    from pool.generator import generate
+    original = generate(3, leaders=30, schools=4, weeks=2, baseline=True)
+    pool = import_problem(session, original, slug="generated")
+    rebuilt = build_problem(session, pool, original.start, original.end)
+    assert dataclasses.replace(rebuilt, name=original.name) == original
