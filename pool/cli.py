@@ -80,8 +80,11 @@ def seed_demo() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
     from web import create_app
-    create_app().run(host=host, port=port)
+    click.echo(f"serving the pool at http://{host}:{port}  (Ctrl+C stops)")
+    waitress_serve(create_app(), host=host, port=port, threads=8)
 
 
 @main.command("export", help="Write a pool's planning problem for a period as pool-problem/1 JSON.")
