@@ -324,3 +324,92 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class Attendance(Base):
+    """What happened at one occurrence: held or cancelled, and how many came. Counts only, never names."""
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("need_id", "day"),
+                      sa.CheckConstraint("participants >= 0 AND girls >= 0 AND girls <= participants",
+                                         name="sane_counts"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date]
+    held: Mapped[bool] = mapped_column(default=True)
+    cancel_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    participants: Mapped[int] = mapped_column(default=0)
+    girls: Mapped[int] = mapped_column(default=0)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    need: Mapped[Need] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Funding(Base):
+    """A funder supports a need, an activity kind, or a club's pool contribution for a period."""
+    __tablename__ = "fundings"
+    __table_args__ = (sa.CheckConstraint("first_day <= last_day", name="ordered_days"),
+                      sa.CheckConstraint("(CASE WHEN need_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN activity_kind IS NULL THEN 0 ELSE 1 END)"
+                                         " + (CASE WHEN club_id IS NULL THEN 0 ELSE 1 END) = 1",
+                                         name="one_target"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    funder_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    need_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
+    activity_kind: Mapped[Optional[str]] = mapped_column(sa.String(60))
+    club_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("organisations.id"))
+    first_day: Mapped[dt.date]
+    last_day: Mapped[dt.date]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    funder: Mapped[Organisation] = relationship(foreign_keys=[funder_id])
+
+
+class OutboxMessage(Base):
+    """A notification: sent by SMTP when configured, otherwise kept here to be read on an admin page.
+
+    ``dedupe_key`` names what the message is about, so a job that runs twice sends nothing twice."""
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(sa.String(200))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    calendar: Mapped[str] = mapped_column(sa.Text, default="")  # an iCal attachment for changed events
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class JobRun(Base):
+    """One run of a scheduled job, for the operations page: when, how it went, what it did."""
+    __tablename__ = "job_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(sa.String(100), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
+    ok: Mapped[Optional[bool]]
+    attempt: Mapped[int] = mapped_column(default=1)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class AuditEntry(Base):
+    """Who did what, when, with the record before and after. Written once, never changed."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(sa.String(60))  # approve, publish, assign, unassign, pin, role …
+    object_type: Mapped[str] = mapped_column(sa.String(60))
+    object_id: Mapped[Optional[int]]
+    before: Mapped[dict] = mapped_column(default=dict)
+    after: Mapped[dict] = mapped_column(default=dict)
