@@ -17,6 +17,14 @@ POSTGRES_ADMIN_URL = os.environ.get("POOL_TEST_DATABASE_URL",
 DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def instance_dir(tmp_path_factory):
+    """Uploads, keys and SQLite files of the app under test go to a temporary folder, never ./instance."""
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["POOL_INSTANCE_DIR"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def postgres_admin() -> sa.Engine:
     """An autocommit connection to the server, to create a fresh database per test."""
