@@ -1,0 +1,238 @@
+"""Continuity-aware construction: the whole plan for parts too big for an exact model, and the
+starting solution of every exact week (so a short time limit still gives a sensible week).
+
+1. keep what the baseline published, where it still fits;
+2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
+   take the most of the series' dates, and give them all of those dates;
+3. substitutes: fill what is still open, preferring the series' crew;
+4. repair: free a leader for an open seat by handing one of their assignments to someone else;
+5. continuity: give dates taken by occasional leaders back to the series' regulars.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from .index import Occurrence, Series
+from .roster import Roster
+from .rules.continuity import ContinuityCosts
+
+
+class Construction:
+    def __init__(self, roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
+                 deadline: float, keep: set = frozenset()):
+        self.roster = roster
+        self.index = roster.index
+        self.occurrences = sorted(occurrences, key=lambda o: (o.start, o.index))
+        self.continuity = continuity
+        self.deadline = deadline
+        self.keep = keep  # (need id, date, leader) pairs the continuity moves leave alone: the baseline
+        self.flexibility = {l: len(occs) for l, occs in self.index.by_leader.items()}
+        self._no_stand_in: set[int] = set()  # occurrences no one else can take over, until a change
+        self.series: dict[Series, list[Occurrence]] = defaultdict(list)
+        for occ in self.occurrences:
+            self.series[occ.series].append(occ)
+
+    def out_of_time(self) -> bool:
+        return time.perf_counter() > self.deadline
+
+    def run(self, baseline: tuple = ()) -> None:
+        self.keep_baseline(baseline)
+        self.build_crews()
+        self.fill_with_substitutes()
+        self.repair()
+        self.return_to_regulars()
+
+    # ---- 1. baseline
+    def keep_baseline(self, baseline) -> None:
+        mine = {o.index for o in self.occurrences}
+        for a in sorted(baseline, key=lambda a: (a.date, a.need, a.leader)):
+            occ = self.index.occurrence(a.need, a.date)
+            if occ is not None and occ.index in mine and a.leader not in self.roster.seated[occ.index] \
+                    and self.roster.can_take(a.leader, occ):
+                self.roster.add(a.leader, occ)
+
+    # ---- 2. crews
+    def build_crews(self) -> None:
+        """Like the substitutes, runs to the end whatever the deadline: without it nothing is planned.
+
+        Every series' regulars (from pins, the baseline or earlier weeks) go back to it before any
+        newcomer is picked, so one series' newcomer is never another series' regular."""
+        order = sorted(self.series, key=self._scarcity)
+        for series in order:
+            occs = self.series[series]
+            crew = self.continuity.crew(self.roster, series)
+            for leader_id in sorted(crew, key=lambda l: (-crew[l], l))[:occs[0].seats]:
+                self._give(leader_id, occs)
+        for series in order:
+            occs = self.series[series]
+            for _ in range(occs[0].seats):
+                best = self._best_crew_member(series, occs)
+                if best is None:
+                    break
+                self._give(best, occs)
+
+    def _scarcity(self, series: Series) -> tuple:
+        occs = self.series[series]
+        candidates = len(self.continuity.eligible_dates[series])
+        return candidates / occs[0].seats, -occs[0].weight, series
+
+    def _best_crew_member(self, series: Series, occs: list[Occurrence]) -> str | None:
+        open_occs = [o for o in occs if self.roster.free_seats(o) > 0]
+        if not open_occs:
+            return None
+        top_weight = max(o.weight for o in open_occs)
+        counts = self.continuity.eligible_dates[series]
+        seated = self.roster.series_leaders.get(series, {})
+        ranked = sorted((l for l in counts if l not in seated),
+                        key=lambda l: (-counts[l], self.flexibility.get(l, 0), self.roster.leader_minutes[l], l))
+        best, best_score = None, 0
+        for leader_id in ranked:
+            if counts[leader_id] * top_weight <= best_score:
+                break  # no later leader can beat the best: they are eligible for fewer dates
+            score = sum(o.weight for o in open_occs if self._fits(leader_id, o))
+            if score > best_score:
+                best, best_score = leader_id, score
+        return best
+
+    def _fits(self, leader_id: str, occ: Occurrence) -> bool:
+        return leader_id not in self.roster.seated[occ.index] and self.roster.fits(leader_id, occ)
+
+    def _give(self, leader_id: str, occs: list[Occurrence]) -> None:
+        for occ in occs:
+            if self.roster.free_seats(occ) > 0 and self._fits(leader_id, occ):
+                self.roster.add(leader_id, occ)
+
+    # ---- 3. substitutes
+    def fill_with_substitutes(self) -> None:
+        """Runs to the end even past the deadline: it is quick, and what makes the result usable."""
+        for occ in sorted(self.occurrences, key=lambda o: (-o.weight, o.start, o.index)):
+            while self.roster.free_seats(occ) > 0:
+                leader_id = self._substitute(occ)
+                if leader_id is None:
+                    break
+                self.roster.add(leader_id, occ)
+
+    def _substitute(self, occ: Occurrence, excluding: str | None = None) -> str | None:
+        """The best leader who fits ``occ``: crew first, then the least flexible, then the least loaded."""
+        crew = self.continuity.crew(self.roster, occ.series)
+        seated = self.roster.seated[occ.index]
+        ranked = sorted((self.continuity.cost(self.roster, occ, l, crew), self.flexibility.get(l, 0),
+                         self.roster.leader_minutes[l], l)
+                        for l in self.index.candidates[occ.index] if l != excluding and l not in seated)
+        for *_, leader_id in ranked:
+            if self.roster.fits(leader_id, occ):
+                return leader_id
+        return None
+
+    # ---- 4. repair
+    def repair(self) -> None:
+        """Passes over the open seats, most valuable first, until a pass finds nothing to repair."""
+        improved = True
+        while improved and not self.out_of_time():
+            improved = False
+            for occ in sorted(self.occurrences, key=lambda o: (-o.weight, o.start, o.index)):
+                while self.roster.free_seats(occ) > 0 and not self.out_of_time():
+                    if not self._free_someone_for(occ):
+                        break
+                    improved = True
+
+    def _free_someone_for(self, occ: Occurrence) -> bool:
+        """Hands one assignment of a candidate to a stand-in so the candidate can take ``occ``."""
+        roster = self.roster
+        for leader_id in self.index.candidates[occ.index]:
+            if leader_id in roster.seated[occ.index]:
+                continue
+            blocking = roster.clashing(leader_id, occ)
+            if len(blocking) != 1 or not self._fits_without(leader_id, occ, blocking[0]):
+                continue
+            other = blocking[0]
+            if other.index in self._no_stand_in or roster.is_pinned(leader_id, other):
+                continue
+            stand_in = self._substitute(other, excluding=leader_id)
+            if stand_in is None:
+                self._no_stand_in.add(other.index)
+                continue
+            roster.remove(leader_id, other)
+            roster.add(leader_id, occ)
+            roster.add(stand_in, other)
+            self._no_stand_in.clear()  # two leaders changed: earlier dead ends may open up
+            return True
+        return False
+
+    def _fits_without(self, leader_id: str, occ: Occurrence, other: Occurrence) -> bool:
+        """Would ``occ`` fit the leader's day and week limits once ``other`` is handed away?"""
+        leader = self.index.problem.leaders[leader_id]
+        day = self.roster.day_minutes[(leader_id, occ.date)] - (other.minutes if other.date == occ.date else 0)
+        week = self.roster.week_minutes[(leader_id, occ.week)] - (other.minutes if other.week == occ.week else 0)
+        return (leader.max_minutes_per_day is None or day + occ.minutes <= leader.max_minutes_per_day) and \
+            (leader.max_minutes_per_week is None or week + occ.minutes <= leader.max_minutes_per_week)
+
+
+    # ---- 5. continuity
+    def return_to_regulars(self) -> None:
+        """Passes over the series until one changes nothing (or time is up)."""
+        while not self.out_of_time() and self._return_pass():
+            pass
+
+    def _return_pass(self) -> bool:
+        moved = False
+        for series, occs in self.series.items():
+            if self.out_of_time():
+                break
+            served = self.roster.series_leaders.get(series, {})
+            if len(served) <= occs[0].seats:
+                continue
+            regulars = [l for l, _ in sorted(served.items(), key=lambda kv: (-kv[1], kv[0]))[:occs[0].seats]]
+            for occ in occs:
+                for occasional in [l for l in self.roster.seated[occ.index]
+                                   if l not in regulars and self._movable(l, occ)]:
+                    for regular in regulars:
+                        if regular not in self.roster.seated[occ.index] and self._hand_back(occ, occasional, regular):
+                            moved = True
+                            break
+        return moved
+
+    def _movable(self, leader_id: str, occ: Occurrence) -> bool:
+        return not self.roster.is_pinned(leader_id, occ) and (occ.need.id, occ.date, leader_id) not in self.keep
+
+    def _hand_back(self, occ: Occurrence, occasional: str, regular: str) -> bool:
+        """Puts ``regular`` on ``occ`` instead of ``occasional``, moving one clashing assignment of the
+        regular to a leader who already serves that series; fill stays the same."""
+        roster = self.roster
+        if not roster.is_eligible(regular, occ):
+            return False
+        blocking = roster.clashing(regular, occ)
+        if not blocking:
+            if not roster.within_limits(regular, occ):
+                return False
+            roster.remove(occasional, occ)
+            roster.add(regular, occ)
+            return True
+        if len(blocking) != 1 or not self._fits_without(regular, occ, blocking[0]) \
+                or not self._movable(regular, blocking[0]):
+            return False
+        other = blocking[0]
+        roster.remove(occasional, occ)
+        roster.remove(regular, other)
+        crew = self.continuity.crew(roster, other.series)
+        for stand_in in sorted(crew, key=lambda l: (-crew[l], l)):
+            if stand_in not in roster.seated[other.index] and stand_in != regular and roster.fits(stand_in, other):
+                roster.add(regular, occ)
+                roster.add(stand_in, other)
+                return True
+        roster.add(regular, other)
+        roster.add(occasional, occ)
+        return False
+
+
+def construct(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
+              deadline: float, baseline: tuple = ()) -> None:
+    keep = {(a.need, a.date, a.leader) for a in baseline}
+    Construction(roster, occurrences, continuity, deadline, keep).run(baseline)
+
+
+def return_to_regulars(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
+                       deadline: float, keep: set) -> None:
+    """Fill-neutral continuity moves over any schedule, e.g. one an exact solve left under time pressure."""
+    Construction(roster, occurrences, continuity, deadline, keep).return_to_regulars()

@@ -1,0 +1,160 @@
+"""Exact CP-SAT solve of one block of occurrences (typically one ISO week of one component).
+
+The objectives are lexicographic, encoded as one integer objective whose weights provably dominate:
+a single unit of fill outweighs every possible stability and continuity term together, and one kept
+baseline assignment outweighs every continuity term. So fill is never traded, yet one solve suffices.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .index import Occurrence
+from .roster import Roster
+from .rules.continuity import MAX_COST, ContinuityCosts
+from .rules.fill import fill_terms
+from .rules.overlap import add_no_clashes
+from .rules.seats import add_seat_limits
+from .rules.stability import stability_terms
+from .rules.workload import add_minute_limits
+from .variables import AssignmentVars
+
+
+@dataclass
+class SolveSettings:
+    num_workers: int = 2
+    random_seed: int = 0
+
+
+@dataclass
+class BlockResult:
+    status: str
+    found: int  # filled weight the block added
+    bound: int  # proven upper bound on what the block could add
+    seconds: float
+
+
+@dataclass
+class Weights:
+    fill: int
+    stability: int
+    continuity_total: int  # most the continuity costs can add up to in this block
+
+    @classmethod
+    def dominating(cls, vars_: AssignmentVars, stability_count: int) -> "Weights":
+        seats = sum(min(vars_.roster.free_seats(vars_.occurrence(i)), len(ls))
+                    for i, ls in vars_.by_occurrence.items())
+        continuity_total = seats * MAX_COST
+        stability = continuity_total + 1
+        lower_tiers = stability_count * stability + continuity_total
+        return cls(fill=lower_tiers + 1, stability=stability, continuity_total=continuity_total)
+
+    def fill_bound(self, objective_bound: float) -> int:
+        """Any solution with fill F scores at least fill × F − continuity_total."""
+        return int((objective_bound + self.continuity_total) // self.fill)
+
+
+def build_model(roster: Roster, occurrences: list[Occurrence]) -> AssignmentVars:
+    vars_ = AssignmentVars.create(roster, occurrences)
+    add_seat_limits(vars_)
+    add_no_clashes(vars_)
+    add_minute_limits(vars_)
+    return vars_
+
+
+def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
+                baseline: set, settings: SolveSettings, time_limit: float,
+                hint: set[tuple[int, str]] | None = None,
+                incumbent: set[tuple[int, str]] | None = None) -> BlockResult:
+    """Optimises the block and adds its assignments to the roster.
+
+    ``hint``: (occurrence index, leader) pairs to guide the search, feasible or not. ``incumbent``: a
+    feasible solution of the block; the result is never worse, so re-solving can only improve it.
+    """
+    began = time.perf_counter()
+    deadline = began + time_limit
+    vars_ = build_model(roster, occurrences)
+    if not vars_.x:
+        return BlockResult("OPTIMAL", 0, 0, time.perf_counter() - began)
+    score = Score(vars_, continuity, baseline)
+    best = set(incumbent) if incumbent is not None else None
+    start = set(hint or ()) | (best or set())
+    found, bound = _solve(vars_, score, settings, deadline, start)
+    if found is not None and (best is None or score.value(found) > score.value(best)):
+        best = found
+    if best is None:
+        return BlockResult("UNKNOWN", 0, score.seat_bound, time.perf_counter() - began)
+    filled = 0
+    for i, leader_id in best:
+        roster.add(leader_id, vars_.occurrence(i))
+        filled += vars_.occurrence(i).weight
+    bound = max(filled, bound)
+    return BlockResult("OPTIMAL" if filled >= bound else "FEASIBLE", filled, bound, time.perf_counter() - began)
+
+
+class Score:
+    """The block's objective terms and their lexicographic combination."""
+
+    def __init__(self, vars_: AssignmentVars, continuity: ContinuityCosts, baseline: set):
+        self.keys = list(vars_.x)
+        self.fill = fill_terms(vars_)
+        self.unit = math.gcd(*self.fill.values())  # smaller coefficients keep the LP comfortable
+        self.keep = stability_terms(vars_, baseline)
+        self.cost = continuity.terms(vars_)
+        self.weights = Weights.dominating(vars_, len(self.keep))
+        self.seat_bound = _seat_bound(vars_)
+
+    def fill_units(self, key) -> int:
+        return self.fill[key] // self.unit
+
+    def lower(self, key) -> int:
+        return self.weights.stability * self.keep.get(key, 0) - self.cost.get(key, 0)
+
+    def combined(self, key) -> int:
+        return self.weights.fill * self.fill_units(key) + self.lower(key)
+
+    def value(self, pairs) -> int:
+        return sum(self.combined(k) for k in pairs)
+
+
+def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadline: float, start: set):
+    """One CP-SAT run on the combined objective; returns its solution (if any) and the fill bound."""
+    vars_.model.maximize(cp_model.LinearExpr.weighted_sum([vars_.x[k] for k in score.keys],
+                                                          [score.combined(k) for k in score.keys]))
+    _hint(vars_, start)
+    status, solver = _run(vars_, settings, deadline)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, score.seat_bound
+    bound = min(score.seat_bound, score.unit * score.weights.fill_bound(solver.best_objective_bound))
+    return _pairs(vars_, solver), bound
+
+
+def _hint(vars_: AssignmentVars, pairs: set[tuple[int, str]]) -> None:
+    vars_.model.clear_hints()
+    for key in pairs:
+        if key in vars_.x:
+            vars_.model.add_hint(vars_.x[key], 1)
+
+
+def _pairs(vars_: AssignmentVars, solver: cp_model.CpSolver) -> set[tuple[int, str]]:
+    return {key for key, var in vars_.x.items() if solver.boolean_value(var)}
+
+
+def _run(vars_: AssignmentVars, settings: SolveSettings, deadline: float):
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    solver.parameters.num_workers = settings.num_workers
+    solver.parameters.random_seed = settings.random_seed
+    # These models are already reduced to eligible pairs and clique clashes; on them presolve costs
+    # more time than it saves.
+    solver.parameters.cp_model_presolve = False
+    return solver.solve(vars_.model), solver
+
+
+def _seat_bound(vars_: AssignmentVars) -> int:
+    """Without a proof: every open seat that has a candidate counted as filled."""
+    return sum(vars_.occurrence(i).weight * min(vars_.roster.free_seats(vars_.occurrence(i)), len(leaders))
+               for i, leaders in vars_.by_occurrence.items())

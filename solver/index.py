@@ -1,0 +1,153 @@
+"""Precomputed facts every strategy shares: occurrences, who may take them, and which pairs clash.
+
+Eligibility covers the per-assignment rules (occurrence, availability, absence, skills, credentials),
+so a rule that only ever sees eligible (occurrence, leader) pairs cannot break them. Conflicts are
+computed only among a leader's eligible occurrences that lie close in time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .problem import DAY, Leader, Need, Problem
+
+IsoWeek = tuple[int, int]
+Series = tuple[str, int]  # (need id, ISO weekday): the unit continuity is judged on
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    index: int
+    need: Need
+    date: dt.date
+    start: int  # absolute minutes: date ordinal × 1440 + clock minutes, comparable across days
+    end: int
+
+    @cached_property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+    @cached_property
+    def weight(self) -> int:
+        """What one filled seat is worth to the fill objective."""
+        return self.need.priority * self.minutes
+
+    @cached_property
+    def week(self) -> IsoWeek:
+        iso = self.date.isocalendar()
+        return iso[0], iso[1]
+
+    @cached_property
+    def series(self) -> Series:
+        return self.need.id, self.date.isoweekday()
+
+    @property
+    def site(self) -> str:
+        return self.need.site
+
+    @property
+    def seats(self) -> int:
+        return self.need.seats
+
+
+def statically_qualified(leader: Leader, need: Need) -> bool:
+    """Skills and the existence of each credential kind: date-independent, checked once per pair."""
+    return need.skills <= leader.skills and all(kind in leader.credentials for kind in need.credentials)
+
+
+def eligible_on(leader: Leader, need: Need, day: dt.date) -> bool:
+    """Rules 3 and 4 for one leader, need and occurrence date (assumes statically qualified)."""
+    return leader.is_available(day, need.start, need.end) and present_and_credentialed(leader, need, day)
+
+
+def present_and_credentialed(leader: Leader, need: Need, day: dt.date) -> bool:
+    """The date-dependent half of eligibility: not absent, every credential still valid."""
+    if leader.absences and leader.is_absent(day):
+        return False
+    return all(leader.credential_valid(kind, day) for kind in need.credentials)
+
+
+def is_eligible(problem: Problem, need_id: str, day: dt.date, leader_id: str) -> bool:
+    """Rules 1, 3 and 4 for a single assignment, for pins, baselines and checks."""
+    need, leader = problem.needs.get(need_id), problem.leaders.get(leader_id)
+    if need is None or leader is None or day not in need.occurrences:
+        return False
+    return statically_qualified(leader, need) and eligible_on(leader, need, day)
+
+
+def clashes(problem: Problem, a: Occurrence, b: Occurrence) -> bool:
+    """Rule 5 for one leader: overlap (half-open) or too little travel time between sites."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    if second.start < first.end:
+        return True
+    return second.start - first.end < problem.travel_minutes(first.site, second.site)
+
+
+@dataclass
+class Index:
+    problem: Problem
+    occurrences: list[Occurrence]
+    candidates: list[tuple[str, ...]]  # per occurrence index: eligible leader ids
+    by_leader: dict[str, list[int]]  # leader id -> eligible occurrence indices, by start
+    by_key: dict[tuple[str, dt.date], int]  # (need id, date) -> occurrence index
+    max_travel: int
+    _conflicts: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+
+    def occurrence(self, need_id: str, day: dt.date) -> Occurrence | None:
+        i = self.by_key.get((need_id, day))
+        return None if i is None else self.occurrences[i]
+
+    def conflicts(self, leader_id: str) -> dict[int, list[int]]:
+        """For one leader: eligible occurrence -> the eligible occurrences it clashes with."""
+        cached = self._conflicts.get(leader_id)
+        if cached is None:
+            cached = self._leader_conflicts(leader_id)
+            self._conflicts[leader_id] = cached
+        return cached
+
+    def _leader_conflicts(self, leader_id: str) -> dict[int, list[int]]:
+        occs = self.occurrences
+        mine = self.by_leader.get(leader_id, [])
+        out: dict[int, list[int]] = defaultdict(list)
+        for pos, i in enumerate(mine):
+            a = occs[i]
+            horizon = a.end + self.max_travel
+            for j in mine[pos + 1:]:
+                b = occs[j]
+                if b.start >= horizon:
+                    break
+                if clashes(self.problem, a, b):
+                    out[i].append(j)
+                    out[j].append(i)
+        return out
+
+    def weeks(self) -> list[IsoWeek]:
+        return sorted({o.week for o in self.occurrences})
+
+
+def build_index(problem: Problem) -> Index:
+    occurrences: list[Occurrence] = []
+    candidates: list[tuple[str, ...]] = []
+    by_leader: dict[str, list[int]] = defaultdict(list)
+    leaders = list(problem.leaders.values())
+    for need in sorted(problem.needs.values(), key=lambda n: n.id):
+        qualified = [l for l in leaders if statically_qualified(l, need)]
+        available: dict[int, list[Leader]] = {}  # availability depends only on the weekday
+        for day in need.occurrences:
+            weekday = day.isoweekday()
+            if weekday not in available:
+                available[weekday] = [l for l in qualified if l.is_available(day, need.start, need.end)]
+            base = day.toordinal() * DAY
+            occ = Occurrence(len(occurrences), need, day, base + need.start, base + need.end)
+            eligible = tuple(l.id for l in available[weekday] if present_and_credentialed(l, need, day))
+            occurrences.append(occ)
+            candidates.append(eligible)
+    order = sorted(range(len(occurrences)), key=lambda i: (occurrences[i].start, i))
+    for i in order:
+        for leader_id in candidates[i]:
+            by_leader[leader_id].append(i)
+    by_key = {(o.need.id, o.date): o.index for o in occurrences}
+    max_travel = max([problem.default_travel, *problem.travel.values()], default=0)
+    return Index(problem, occurrences, candidates, dict(by_leader), by_key, max_travel)

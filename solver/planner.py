@@ -1,0 +1,209 @@
+"""The solver's single entry point: a Problem in, a valid Schedule out.
+
+Strategy by structure: the problem is split into independent components (no shared leader); each is
+solved ISO week by ISO week, exactly with CP-SAT where a week is small enough, by a continuity-aware
+construction where not. Weekly limits are per ISO week, so the weekly split is exact for them;
+continuity is carried forward through the crews already seated. Pins are placed first.
+
+Exact weeks start from the construction's solution and can only improve on it; time left after the
+first pass re-solves each week knowing all the others' crews. The fill bound reported is the sum of
+the weeks' proven bounds; it bounds the whole problem unless a clash crosses a week boundary (a night
+need on Sunday and an early one on Monday), which the report flags as ``weeks_coupled``.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Callable, Optional
+
+from .components import candidate_pairs, components
+from .construct import construct, return_to_regulars
+from .exact import SolveSettings, solve_block
+from .index import Index, Occurrence, build_index
+from .problem import Assignment, Problem, Schedule, Unfilled
+from .roster import Roster
+from .rules.continuity import ContinuityCosts
+from .rules.pins import place_pins
+from .rules.stability import baseline_keys
+
+# A week with more candidate (occurrence, leader) pairs than this goes to the construction: beyond it
+# the pairwise clash constraints grow too large to build and prove within a normal time limit.
+EXACT_PAIRS_PER_WEEK = 30_000
+
+Progress = Optional[Callable[[dict], None]]
+
+
+class Run:
+    """One solve: the shared state, the clock and the running totals for reporting."""
+
+    GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
+    REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
+
+    def __init__(self, problem: Problem, time_limit: float, settings: SolveSettings, progress: Progress):
+        self.began = time.perf_counter()
+        self.deadline = self.began + time_limit
+        self.settings = settings
+        self.progress = progress
+        self.index = build_index(problem)
+        self.deadline -= min(0.2 * time_limit, self.REPORTING_SECONDS * len(self.index.occurrences))
+        self.roster = Roster(self.index)
+        place_pins(self.index, self.roster)
+        self.continuity = ContinuityCosts(self.index, problem.baseline)
+        self.baseline = baseline_keys(problem.baseline)
+        self.total_weight = sum(o.weight * o.seats for o in self.index.occurrences)
+        self.parts = components(self.index)
+        # upper bounds on filled weight per (component, ISO week): each seat with a candidate at
+        # first, tightened to CP-SAT's proven bound as weeks are solved
+        self.week_bounds: dict[tuple[int, tuple], int] = defaultdict(int)
+        for part_id, part in enumerate(self.parts):
+            for occ in part:
+                self.week_bounds[(part_id, occ.week)] += \
+                    occ.weight * min(occ.seats, len(self.index.candidates[occ.index]))
+        self.weeks_coupled = False  # a clash across a week boundary makes the weekly bounds conditional
+        self.strategies: set[str] = set()
+
+    @property
+    def bound(self) -> int:
+        return sum(self.week_bounds.values())
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def report(self, stage: str) -> None:
+        if self.progress is None:
+            return
+        total = self.total_weight or 1
+        self.progress({"stage": stage, "fill": self.roster.filled_weight() / total,
+                       "bound": self.bound / total, "seconds": round(self.elapsed(), 3)})
+
+    # ---- strategies
+    def solve_component(self, part_id: int, occurrences: list[Occurrence], budget: float) -> None:
+        weeks: dict[tuple, list[Occurrence]] = defaultdict(list)
+        for occ in occurrences:
+            weeks[occ.week].append(occ)
+        largest_week = max(candidate_pairs(self.index, w) for w in weeks.values())
+        if largest_week <= EXACT_PAIRS_PER_WEEK:
+            self.strategies.add("weekly-exact")
+            finish = time.perf_counter() + budget
+            self.weeks_coupled |= self._clash_across_weeks(occurrences)
+            self.solve_weekly(part_id, weeks, finish)
+            self.polish_weekly(part_id, weeks, finish)
+            return_to_regulars(self.roster, occurrences, self.continuity, self.deadline, self.baseline)
+        else:
+            self.strategies.add("construction")
+            self.construct(occurrences, budget)
+
+    def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
+        """First pass, week by week in time order, each week started from a quick construction that
+        keeps what the baseline still allows."""
+        sizes = {w: candidate_pairs(self.index, occs) + 1 for w, occs in weeks.items()}
+        left = sum(sizes.values())
+        for week in sorted(weeks):
+            share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
+            left -= sizes[week]
+            fixed = self._seated_weight(weeks[week])
+            began = time.perf_counter()
+            start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
+            result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
+                                 share - (time.perf_counter() - began), hint=start, incumbent=start)
+            self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
+            self.report(f"week {week[0]}-W{week[1]:02d}")
+
+    def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
+        """A quick continuity-aware solution of the block, returned as pairs and not kept: the
+        exact solve starts from it and can only do better, so a loaded machine or a short time
+        limit still yields a sensible week."""
+        before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
+        construct(self.roster, occurrences, self.continuity, deadline, self.index.problem.baseline)
+        added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
+                 if l not in before[o.index]}
+        for i, leader_id in added:
+            self.roster.remove(leader_id, self.index.occurrences[i])
+        return added
+
+    def polish_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
+        """Re-solves each week knowing the crews of all other weeks, while time is left.
+
+        The first pass only saw earlier weeks; now a leader who serves a series in any other week
+        joins it for free, which removes newcomers that later weeks made unnecessary. Weeks whose
+        fill is not yet proven go first.
+        """
+        order = sorted(weeks, key=lambda w: (self.week_bounds[(part_id, w)] <= self._seated_weight(weeks[w]), w))
+        for week in order:
+            share = min(self.remaining(), finish - time.perf_counter()) / (len(order) - order.index(week))
+            if share < 0.2:
+                return
+            current = set()
+            for occ in weeks[week]:
+                for leader_id in list(self.roster.seated.get(occ.index, ())):
+                    if not self.roster.is_pinned(leader_id, occ):
+                        self.roster.remove(leader_id, occ)
+                        current.add((occ.index, leader_id))
+            fixed = self._seated_weight(weeks[week])
+            result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
+                                 share, incumbent=current)
+            key = (part_id, week)
+            self.week_bounds[key] = min(self.week_bounds[key], fixed + result.bound)
+            self.report(f"polish {week[0]}-W{week[1]:02d}")
+
+    def construct(self, occurrences: list[Occurrence], budget: float) -> None:
+        construct(self.roster, occurrences, self.continuity, time.perf_counter() + budget,
+                  self.index.problem.baseline)
+        self.report("construction")
+
+    def _clash_across_weeks(self, occurrences: list[Occurrence]) -> bool:
+        occs = self.index.occurrences
+        leaders = {l for o in occurrences for l in self.index.candidates[o.index]}
+        return any(occs[i].week != occs[j].week
+                   for l in leaders for i, js in self.index.conflicts(l).items() for j in js)
+
+    def _seated_weight(self, occurrences: list[Occurrence]) -> int:
+        return sum(o.weight * len(self.roster.seated.get(o.index, ())) for o in occurrences)
+
+
+
+def solve(problem: Problem, *, time_limit: float = 10.0, num_workers: int = 2, random_seed: int = 0,
+          progress: Progress = None) -> Schedule:
+    """Plans the problem within ``time_limit`` seconds (the whole solve, start-up included).
+
+    Raises ``InfeasiblePin`` when a pinned assignment breaks a hard rule.
+    """
+    run = Run(problem, time_limit, SolveSettings(num_workers, random_seed), progress)
+    left = sum(candidate_pairs(run.index, p) for p in run.parts) or 1
+    for part_id, part in enumerate(run.parts):
+        size = candidate_pairs(run.index, part)
+        if size:
+            run.solve_component(part_id, part, run.remaining() * size / left)
+            left -= size
+    return _schedule(problem, run)
+
+
+def _schedule(problem: Problem, run: Run) -> Schedule:
+    assignments = tuple(sorted(Assignment(o.need.id, o.date, l) for o, l in run.roster.pairs()))
+    filled = run.roster.filled_weight()
+    total = run.total_weight or 1
+    bound = max(filled, run.bound)
+    # the fill stage; continuity and the rest are optimised within it
+    proven = filled >= bound and not run.weeks_coupled and "construction" not in run.strategies
+    info = {
+        "status": "OPTIMAL" if proven else "FEASIBLE",
+        "seconds": round(run.elapsed(), 3),
+        "objective": filled, "bound": bound, "gap": (bound - filled) / total,
+        "fill": filled / total, "fill_bound": bound / total, "fill_proven": proven,
+        "weeks_coupled": run.weeks_coupled,
+        "num_workers": run.settings.num_workers, "random_seed": run.settings.random_seed,
+        "strategy": "+".join(sorted(run.strategies)) or "none",
+    }
+    return Schedule(problem.name, assignments, unfilled_seats(problem, run.index, run.roster), info)
+
+
+def unfilled_seats(problem: Problem, index: Index, roster: Roster) -> tuple[Unfilled, ...]:
+    try:
+        from .reasons import explain
+    except ImportError:
+        return tuple(Unfilled(o.need.id, o.date, roster.free_seats(o))
+                     for o in index.occurrences if roster.free_seats(o) > 0)
+    return tuple(explain(problem, tuple(sorted(Assignment(o.need.id, o.date, l) for o, l in roster.pairs()))))

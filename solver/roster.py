@@ -1,0 +1,94 @@
+"""The assignments made so far, with the bookkeeping that makes "can this leader take it?" cheap."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from .index import Index, IsoWeek, Occurrence, Series, clashes
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+class Roster:
+    def __init__(self, index: Index):
+        self.index = index
+        self.seated: dict[int, list[str]] = defaultdict(list)  # occurrence -> leaders
+        self.busy: dict[tuple[str, dt.date], list[Occurrence]] = defaultdict(list)
+        self.day_minutes: dict[tuple[str, dt.date], int] = defaultdict(int)
+        self.week_minutes: dict[tuple[str, IsoWeek], int] = defaultdict(int)
+        self.leader_minutes: dict[str, int] = defaultdict(int)
+        self.series_leaders: dict[Series, Counter[str]] = defaultdict(Counter)  # leader -> dates served
+        self.pinned: set[tuple[int, str]] = set()  # (occurrence, leader) pairs that must stay
+        self._eligible = [frozenset(c) for c in index.candidates]
+
+    # ---- queries
+    def free_seats(self, occ: Occurrence) -> int:
+        return occ.seats - len(self.seated[occ.index])
+
+    def is_eligible(self, leader_id: str, occ: Occurrence) -> bool:
+        return leader_id in self._eligible[occ.index]
+
+    def clashing(self, leader_id: str, occ: Occurrence) -> list[Occurrence]:
+        """The leader's current assignments that clash with ``occ`` (rule 5)."""
+        problem = self.index.problem
+        reach = self.index.max_travel
+        found = []
+        for day in (occ.date - ONE_DAY, occ.date, occ.date + ONE_DAY):
+            for other in self.busy.get((leader_id, day), ()):
+                if other.end + reach <= occ.start or occ.end + reach <= other.start:
+                    continue  # too far apart in time to clash whatever the travel
+                if other.index == occ.index or clashes(problem, occ, other):
+                    found.append(other)
+        return found
+
+    def within_limits(self, leader_id: str, occ: Occurrence) -> bool:
+        """Rule 6: the occurrence still fits the leader's day and week minutes."""
+        leader = self.index.problem.leaders[leader_id]
+        if leader.max_minutes_per_day is not None and \
+                self.day_minutes[(leader_id, occ.date)] + occ.minutes > leader.max_minutes_per_day:
+            return False
+        return leader.max_minutes_per_week is None or \
+            self.week_minutes[(leader_id, occ.week)] + occ.minutes <= leader.max_minutes_per_week
+
+    def fits(self, leader_id: str, occ: Occurrence) -> bool:
+        """Could the leader be added to ``occ`` given everything already assigned (seats aside)?"""
+        return self.is_eligible(leader_id, occ) and self.within_limits(leader_id, occ) \
+            and not self.clashing(leader_id, occ)
+
+    def can_take(self, leader_id: str, occ: Occurrence) -> bool:
+        return self.free_seats(occ) > 0 and self.fits(leader_id, occ)
+
+    # ---- changes
+    def add(self, leader_id: str, occ: Occurrence) -> None:
+        self.seated[occ.index].append(leader_id)
+        self.busy[(leader_id, occ.date)].append(occ)
+        self.day_minutes[(leader_id, occ.date)] += occ.minutes
+        self.week_minutes[(leader_id, occ.week)] += occ.minutes
+        self.leader_minutes[leader_id] += occ.minutes
+        self.series_leaders[occ.series][leader_id] += 1
+
+    def is_pinned(self, leader_id: str, occ: Occurrence) -> bool:
+        return (occ.index, leader_id) in self.pinned
+
+    def remove(self, leader_id: str, occ: Occurrence) -> None:
+        if self.is_pinned(leader_id, occ):
+            raise ValueError(f"{leader_id} is pinned to {occ.need.id} on {occ.date}")
+        self.seated[occ.index].remove(leader_id)
+        self.busy[(leader_id, occ.date)].remove(occ)
+        self.day_minutes[(leader_id, occ.date)] -= occ.minutes
+        self.week_minutes[(leader_id, occ.week)] -= occ.minutes
+        self.leader_minutes[leader_id] -= occ.minutes
+        served = self.series_leaders[occ.series]
+        served[leader_id] -= 1
+        if not served[leader_id]:
+            del served[leader_id]
+
+    def pairs(self):
+        """Every (occurrence, leader) assigned so far."""
+        occs = self.index.occurrences
+        for i, leaders in self.seated.items():
+            for leader_id in leaders:
+                yield occs[i], leader_id
+
+    def filled_weight(self) -> int:
+        return sum(occ.weight for occ, _ in self.pairs())

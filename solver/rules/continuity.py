@@ -1,0 +1,64 @@
+"""Continuity: the same leaders on a series (need, weekday) week after week.
+
+Judged per series as min(1, seats / distinct leaders), so the cost of a seat falls on leaders new
+to the series. Solving forwards in time, a leader who already served the series (or was published
+for it in the baseline) costs nothing; a newcomer costs more once the series already has a full
+crew, and more again the fewer of the series' dates the newcomer could come back for. Among those
+already serving, the regulars (the most frequent, one per seat) cost nothing and occasional
+members a little, so re-solving a week hands dates back to the regulars.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from ..index import Index, Occurrence, Series
+from ..problem import Assignment
+from ..roster import Roster
+from ..variables import AssignmentVars
+
+MAX_COST = 100
+_JOIN_OPEN_CREW, _JOIN_FULL_CREW, _NO_RETURN, _OCCASIONAL = 10, 40, 60, 30
+
+
+class ContinuityCosts:
+    def __init__(self, index: Index, baseline: tuple[Assignment, ...] = ()):
+        self.index = index
+        self.length: Counter[Series] = Counter()
+        self.eligible_dates: dict[Series, Counter[str]] = defaultdict(Counter)
+        for occ in index.occurrences:
+            self.length[occ.series] += 1
+            self.eligible_dates[occ.series].update(index.candidates[occ.index])
+        self.published: dict[Series, Counter[str]] = defaultdict(Counter)
+        for a in baseline:
+            occ = index.occurrence(a.need, a.date)
+            if occ is not None:
+                self.published[occ.series][a.leader] += 1
+
+    def crew(self, roster: Roster, series: Series) -> Counter[str]:
+        """Leaders who serve (or were published for) the series, with how many of its dates."""
+        served = Counter(roster.series_leaders.get(series, ()))
+        for leader_id, times in self.published.get(series, Counter()).items():
+            served[leader_id] = max(served[leader_id], times)
+        return served
+
+    def cost(self, roster: Roster, occ: Occurrence, leader_id: str, crew: Counter[str] | None = None) -> int:
+        crew = self.crew(roster, occ.series) if crew is None else crew
+        if crew[leader_id]:
+            # the crew's regulars cost nothing; occasional members a little, so regulars win back dates
+            regular = sorted(crew.values(), reverse=True)[min(occ.seats, len(crew)) - 1]
+            return 0 if crew[leader_id] >= regular else round(_OCCASIONAL * (1 - crew[leader_id] / regular))
+        join = _JOIN_FULL_CREW if len(crew) >= occ.seats else _JOIN_OPEN_CREW
+        share = self.eligible_dates[occ.series][leader_id] / self.length[occ.series]
+        return join + round(_NO_RETURN * (1 - share))
+
+    def terms(self, vars_: AssignmentVars) -> dict[tuple[int, str], int]:
+        crews: dict[Series, Counter[str]] = {}
+        terms = {}
+        for i, leader_id in vars_.x:
+            occ = vars_.occurrence(i)
+            if occ.series not in crews:
+                crews[occ.series] = self.crew(vars_.roster, occ.series)
+            cost = self.cost(vars_.roster, occ, leader_id, crews[occ.series])
+            if cost:
+                terms[(i, leader_id)] = cost
+        return terms

@@ -1,0 +1,20 @@
+"""Re-plan objective: keep what the published baseline promised wherever it is still possible."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..problem import Assignment
+from ..variables import AssignmentVars
+
+
+def baseline_keys(baseline: tuple[Assignment, ...]) -> set[tuple[str, dt.date, str]]:
+    return {(a.need, a.date, a.leader) for a in baseline}
+
+
+def stability_terms(vars_: AssignmentVars, baseline: set[tuple[str, dt.date, str]]) -> dict[tuple[int, str], int]:
+    terms = {}
+    for i, leader_id in vars_.x:
+        occ = vars_.occurrence(i)
+        if (occ.need.id, occ.date, leader_id) in baseline:
+            terms[(i, leader_id)] = 1
+    return terms

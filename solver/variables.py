@@ -1,0 +1,45 @@
+"""The CP-SAT decision variables of one sub-problem: x[occurrence, leader] = leader takes a seat.
+
+Only pairs that could be feasible given what is already fixed (pins, earlier weeks) get a variable,
+so the per-assignment rules hold by construction and models stay small.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .index import Occurrence
+from .roster import Roster
+
+
+@dataclass
+class AssignmentVars:
+    model: cp_model.CpModel
+    roster: Roster  # the fixed part: what the variables add to
+    occurrences: list[Occurrence]
+    x: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
+    by_occurrence: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    by_leader: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def create(cls, roster: Roster, occurrences: list[Occurrence]) -> "AssignmentVars":
+        vars_ = cls(cp_model.CpModel(), roster, occurrences)
+        for occ in occurrences:
+            if roster.free_seats(occ) <= 0:
+                continue
+            for leader_id in roster.index.candidates[occ.index]:
+                if leader_id not in roster.seated[occ.index] and roster.fits(leader_id, occ):
+                    vars_.add(occ, leader_id)
+        return vars_
+
+    def add(self, occ: Occurrence, leader_id: str) -> cp_model.IntVar:
+        var = self.model.new_bool_var(f"x_{occ.index}_{leader_id}")
+        self.x[(occ.index, leader_id)] = var
+        self.by_occurrence[occ.index].append(leader_id)
+        self.by_leader[leader_id].append(occ.index)
+        return var
+
+    def occurrence(self, i: int) -> Occurrence:
+        return self.roster.index.occurrences[i]

@@ -1,0 +1,69 @@
+"""The construction used for parts too large for the exact model."""
+import time
+
+from solver.construct import Construction
+from solver.exact import SolveSettings, solve_block
+from solver.index import build_index
+from solver.roster import Roster
+from solver.rules.continuity import ContinuityCosts
+from solver.rules.pins import place_pins
+
+from solver_testkit import assignment, day, leader, need, problem, weekly
+
+
+def construction(prob):
+    index = build_index(prob)
+    roster = Roster(index)
+    place_pins(index, roster)
+    return Construction(roster, index.occurrences, ContinuityCosts(index, prob.baseline), time.perf_counter() + 5)
+
+
+def seated(built, need_id, date):
+    return built.roster.seated[built.index.by_key[(need_id, date)]]
+
+
+def test_crews_serve_the_whole_series():
+    prob = problem([leader("part-time", absences=[(day(7), day(7))]), leader("always")],
+                   [weekly("n", 3)], weeks=3)
+    built = construction(prob)
+    built.run()
+    assert [seated(built, "n", day(7 * w)) for w in range(3)] == [["always"]] * 3
+
+
+def test_repair_frees_a_leader_by_handing_over_an_assignment():
+    # only "a" can do the skilled need, but "a" holds the plain one; "b" can take that over
+    prob = problem([leader("a", skills={"x"}), leader("b")],
+                   [need("plain", priority=5), need("skilled", skills={"x"}, priority=1)])
+    built = construction(prob)
+    built.roster.add("a", built.index.occurrence("plain", day(0)))
+    built.repair()
+    assert seated(built, "skilled", day(0)) == ["a"] and seated(built, "plain", day(0)) == ["b"]
+
+
+def test_moves_never_touch_pins():
+    prob = problem([leader("a", skills={"x"}), leader("b")],
+                   [need("plain", priority=5), need("skilled", skills={"x"}, priority=1)],
+                   pinned=[assignment("plain", day(0), "a")])
+    built = construction(prob)
+    built.run()
+    assert seated(built, "plain", day(0)) == ["a"] and seated(built, "skilled", day(0)) == []
+
+
+def test_dates_go_back_to_the_regular_when_fill_allows():
+    prob = problem([leader("regular"), leader("occasional")], [weekly("n", 3)], weeks=3)
+    built = construction(prob)
+    occs = [built.index.occurrences[i] for i in range(3)]
+    built.roster.add("regular", occs[0])
+    built.roster.add("regular", occs[1])
+    built.roster.add("occasional", occs[2])
+    built.return_to_regulars()
+    assert seated(built, "n", day(14)) == ["regular"]
+
+
+def test_an_exact_block_is_never_worse_than_its_incumbent():
+    prob = problem([leader("a"), leader("b")], [need("n", seats=2)])
+    index = build_index(prob)
+    roster = Roster(index)
+    result = solve_block(roster, index.occurrences, ContinuityCosts(index), set(), SolveSettings(1, 7),
+                         time_limit=1, incumbent={(0, "a"), (0, "b")})
+    assert result.found == 2 * 3 * 120 and sorted(roster.seated[0]) == ["a", "b"]

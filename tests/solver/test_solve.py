@@ -1,0 +1,115 @@
+import random
+
+import pytest
+
+import solver.planner as planner
+from solver import solve
+from solver.components import components
+from solver.index import build_index
+
+from solver_testkit import (SEED, assignment, continuity, day, leader, need, problem, violations,
+                            weekly)
+
+
+def test_solve_fills_what_it_can_and_reports_how():
+    prob = problem([leader("a"), leader("b")], [need("n", seats=3)])
+    seen = []
+    schedule = solve(prob, time_limit=2, progress=seen.append, **SEED)
+    assert len(schedule.assignments) == 2
+    assert [(u.need, u.date, u.missing) for u in schedule.unfilled] == [("n", day(0), 1)]
+    info = schedule.solver
+    assert info["status"] == "OPTIMAL" and info["gap"] == 0
+    assert {"seconds", "objective", "bound", "num_workers", "random_seed", "strategy"} <= set(info)
+    assert seen and {"stage", "fill", "bound", "seconds"} <= set(seen[-1])
+    assert all(event["bound"] >= event["fill"] for event in seen)
+
+
+def test_fill_is_never_traded_for_continuity():
+    prob = problem([leader("a", absences=[(day(7), day(13))]), leader("b", absences=[(day(0), day(6))])],
+                   [weekly("n", 2)], weeks=2)
+    schedule = solve(prob, time_limit=2, **SEED)
+    assert len(schedule.assignments) == 2
+
+
+def test_the_same_leader_serves_a_series_week_after_week():
+    prob = problem([leader(f"l{i}") for i in range(5)], [weekly("n", 4, seats=2, weekdays=(2, 4))], weeks=4)
+    schedule = solve(prob, time_limit=3, **SEED)
+    assert len(schedule.assignments) == 16
+    assert continuity(prob, schedule) == 1
+
+
+def test_higher_priority_wins_a_contested_leader():
+    prob = problem([leader("a")], [need("low", priority=1), need("high", priority=5, start="11:00")])
+    schedule = solve(prob, time_limit=2, **SEED)
+    assert [a.need for a in schedule.assignments] == ["high"]
+
+
+def test_replan_keeps_what_still_holds_and_refills_the_rest():
+    needs = [weekly("x", 2, seats=1), weekly("y", 2, seats=1, start="13:00", end="15:00")]
+    baseline = [assignment("x", day(0), "a"), assignment("x", day(7), "a"),
+                assignment("y", day(0), "b"), assignment("y", day(7), "b")]
+    leaders = [leader("a"), leader("b", absences=[(day(7), day(7))]), leader("c")]
+    prob = problem(leaders, needs, weeks=2, baseline=baseline)
+    schedule = solve(prob, time_limit=2, **SEED)
+    kept = set(baseline) & set(schedule.assignments)
+    assert kept == set(baseline) - {assignment("y", day(7), "b")}
+    assert assignment("y", day(7), "c") in schedule.assignments
+
+
+def test_independent_parts_are_solved_separately():
+    prob = problem([leader("a", skills={"x"}), leader("b", skills={"y"})],
+                   [need("nx", skills={"x"}), need("ny", skills={"y"})])
+    assert len(components(build_index(prob))) == 2
+    assert len(solve(prob, time_limit=2, **SEED).assignments) == 2
+
+
+def random_problem(seed: int, leaders: int = 12, needs: int = 10, weeks: int = 2):
+    rng = random.Random(seed)
+    people = [leader(f"l{i}", skills={s for s in ("x", "y") if rng.random() < 0.4},
+                     windows=[(wd, rng.choice(["08:00", "12:00"]), rng.choice(["18:00", "02:00"]))
+                              for wd in rng.sample(range(1, 8), 4)],
+                     absences=[(day(d), day(d + 2))] if (d := rng.randrange(-20, 14)) >= 0 else [],
+                     per_day=rng.choice([None, 240]), per_week=rng.choice([None, 600]))
+              for i in range(leaders)]
+    wanted = []
+    for i in range(needs):
+        start = rng.randrange(8, 22) * 60
+        wanted.append(weekly(f"n{i}", weeks, seats=rng.randint(1, 3), priority=rng.randint(1, 5),
+                             start=f"{start // 60:02d}:00", end=f"{(start // 60 + rng.randint(1, 4)) % 24:02d}:30",
+                             site=rng.choice("pqr"), skills={rng.choice(["x", "y"])} if rng.random() < 0.3 else set(),
+                             weekdays=tuple(sorted(rng.sample(range(1, 8), 2)))))
+    return problem(people, wanted, weeks=weeks, default_travel=20)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_problems_give_valid_schedules_by_either_strategy(seed, monkeypatch):
+    prob = random_problem(seed)
+    seen = []
+    exact = solve(prob, time_limit=3, progress=seen.append, **SEED)
+    assert all(event["bound"] >= event["fill"] - 1e-12 for event in seen)
+    assert not violations(prob, exact)
+    assert exact.solver["strategy"] == "weekly-exact" and exact.solver["status"] == "OPTIMAL"
+    monkeypatch.setattr(planner, "EXACT_PAIRS_PER_WEEK", 0)
+    built = solve(prob, time_limit=3, **SEED)
+    assert built.solver["strategy"] == "construction"
+    assert not violations(prob, built)
+    assert built.solver["objective"] <= exact.solver["objective"]
+
+
+def test_a_clash_across_a_week_boundary_is_reported():
+    prob = problem([leader("a")], [weekly("sunday-night", 2, weekdays=(7,), start="22:00", end="02:00"),
+                                   weekly("monday-early", 2, weekdays=(1,), start="01:00", end="03:00")], weeks=2)
+    schedule = solve(prob, time_limit=2, **SEED)
+    assert not violations(prob, schedule)
+    assert schedule.solver["weeks_coupled"] and not schedule.solver["fill_proven"]
+
+
+def test_an_empty_pool_leaves_every_seat_open():
+    prob = problem([], [need("n", seats=2)])
+    schedule = solve(prob, time_limit=1, **SEED)
+    assert schedule.assignments == () and [u.missing for u in schedule.unfilled] == [2]
+
+
+def test_no_needs_gives_an_empty_schedule():
+    schedule = solve(problem([leader("a")], []), time_limit=1, **SEED)
+    assert schedule.assignments == () and schedule.unfilled == ()
