@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= $(CURDIR)/instance/demo.sqlite
 export POOL_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: demo test bench install install-test translations clean
+.PHONY: demo test bench install install-test translations browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,17 @@ demo: install
 	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool serve --host 127.0.0.1 --port 5000
 
 ## test: the whole suite, on SQLite and on PostgreSQL when one is reachable
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for tests/browser (`playwright install` downloads browsers, which this network refuses).
+# Without it the browser tests skip, or fail under POOL_REQUIRE_BROWSER=1.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "chromium could not be installed: browser tests will skip"; \
+	fi
 
 ## bench: solve generated instances of every size and print the figures
 bench: install

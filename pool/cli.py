@@ -76,6 +76,11 @@ def seed_demo() -> None:
         click.echo(f"  {role:<12} {email:<40} {password}")
 
 
+from pool.cli_report import seed_attendance  # noqa: E402
+
+seed.add_command(seed_attendance)
+
+
 @main.command(help="Serve the web app.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -48,7 +48,7 @@ def build_problem(session: orm.Session, pool: Pool, first: dt.date, last: dt.dat
         clubs={c.code: sp.Club(c.code, c.name, c.pledged_minutes_per_week) for c in clubs.values()},
         travel=_travel(session, sites),
         leaders={l.code: _leader(l, clubs, first, last) for l in leaders},
-        needs={n.code: _need(n, sites, first, last, closed) for n in needs},
+        needs={n.code: solver_need(n, sites, first, last, closed) for n in needs},
         baseline=_assignments(baseline, first, last),
         pinned=_assignments(pinned, first, last))
 
@@ -81,7 +81,8 @@ def _leader(leader: Leader, clubs: dict[int, Organisation], first: dt.date, last
         max_minutes_per_day=leader.max_minutes_per_day, max_minutes_per_week=leader.max_minutes_per_week)
 
 
-def _need(need: Need, sites: dict[int, Site], first: dt.date, last: dt.date, closed: set[dt.date]) -> sp.Need:
+def solver_need(need: Need, sites: dict[int, Site], first: dt.date, last: dt.date, closed: set[dt.date]) -> sp.Need:
+    """A need as the solver sees it in first..last: its occurrences there, breaks and skips removed."""
     dates = tuple(dt.date.fromisoformat(d) for d in need.dates)
     weekdays = tuple(sorted(need.weekdays))
     skipped = {dt.date.fromisoformat(d) for d in need.skipped_dates}

@@ -56,6 +56,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web.main import bp as main_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    from web.club import bp as club_bp
+    from web.feeds import bp as feeds_bp
+    from web.me import bp as me_bp
+    app.register_blueprint(club_bp)
+    app.register_blueprint(me_bp)
+    app.register_blueprint(feeds_bp)
+    from web.plan import bp as plan_bp
+    from web.requests import bp as requests_bp
+    app.register_blueprint(requests_bp)
+    app.register_blueprint(plan_bp)
+    from web.attendance import bp as attendance_bp
+    from web.report import bp as report_bp
+    app.register_blueprint(attendance_bp)
+    app.register_blueprint(report_bp)
     api.init_app(app)
     return app
 

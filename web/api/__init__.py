@@ -12,7 +12,7 @@ from flask_smorest import Api
 
 from pool.errors import Conflict, Invalid, NotFound
 
-AREAS: list[str] = []  # module paths under web.api, each defining `blp`
+AREAS: list[str] = ["leaders", "me", "needs", "schedules", "attendance", "report"]  # module paths under web.api, each defining `blp`
 
 
 class PoolApi(Api):
@@ -33,9 +33,11 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     from importlib import import_module
     from web import csrf
+    from web.access import login_manager
     for area in AREAS:
         blueprint = import_module(f"web.api.{area}").blp
         csrf.exempt(blueprint)
+        login_manager.blueprint_login_views[blueprint.name] = None  # anonymous API calls get 401
         api.register_blueprint(blueprint, url_prefix=f"/api/{blueprint.name}")
     app.before_request(_json_writes_only)
     app.register_error_handler(Invalid, _invalid)
