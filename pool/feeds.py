@@ -26,44 +26,22 @@ PRODID = "-//The pool//Calendar feed//SV"
 
 
 # ------------------------------------------------------------------------------ tokens
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+def feed_token(session: orm.Session, owner: Leader | Site) -> str:
+    """The secret of a leader's or a site's feed URL, created on first use."""
+    if not owner.calendar_token:
+        rotate_feed_token(session, owner)
+    return owner.calendar_token
 
 
-def leader_feed_token(session: orm.Session, leader: Leader) -> str:
-    """The leader's feed token, created on first use."""
-    if not leader.calendar_token:
-        leader.calendar_token = new_token()
-        session.flush()
-    return leader.calendar_token
-
-
-def rotate_leader_token(session: orm.Session, leader: Leader) -> str:
-    leader.calendar_token = new_token()
+def rotate_feed_token(session: orm.Session, owner: Leader | Site) -> str:
+    """A new secret: the old feed URL stops working at once."""
+    owner.calendar_token = secrets.token_urlsafe(32)
     session.flush()
-    return leader.calendar_token
+    return owner.calendar_token
 
 
-def site_feed_token(session: orm.Session, site: Site) -> str:
-    """The site's feed token, created on first use."""
-    if not site.calendar_token:
-        site.calendar_token = new_token()
-        session.flush()
-    return site.calendar_token
-
-
-def rotate_site_token(session: orm.Session, site: Site) -> str:
-    site.calendar_token = new_token()
-    session.flush()
-    return site.calendar_token
-
-
-def leader_by_token(session: orm.Session, token: str) -> Optional[Leader]:
-    return session.scalar(sa.select(Leader).where(Leader.calendar_token == token)) if token else None
-
-
-def site_by_token(session: orm.Session, token: str) -> Optional[Site]:
-    return session.scalar(sa.select(Site).where(Site.calendar_token == token)) if token else None
+def by_token(session: orm.Session, model: type[Leader] | type[Site], token: str) -> Optional[Leader | Site]:
+    return session.scalar(sa.select(model).where(model.calendar_token == token)) if token else None
 
 
 # ------------------------------------------------------------------------------ feeds

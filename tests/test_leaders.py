@@ -174,9 +174,9 @@ def test_site_feed_hides_names_of_confidential_needs(session, clubs):
 def test_feed_tokens_are_created_lazily_and_rotate(session, clubs):
     pool, sif, _ = clubs
     leader, site = published(session, pool, sif)
-    token = feeds.site_feed_token(session, site)
-    assert feeds.site_feed_token(session, site) == token and feeds.site_by_token(session, token) is site
-    assert feeds.rotate_site_token(session, site) != token and feeds.site_by_token(session, token) is None
-    leader_token = feeds.leader_feed_token(session, leader)
-    assert feeds.leader_by_token(session, leader_token) is leader
-    assert feeds.leader_by_token(session, "") is None
+    token = feeds.feed_token(session, site)
+    assert feeds.feed_token(session, site) == token and feeds.by_token(session, Site, token) is site
+    assert feeds.rotate_feed_token(session, site) != token and feeds.by_token(session, Site, token) is None
+    leader_token = feeds.feed_token(session, leader)
+    assert feeds.by_token(session, Leader, leader_token) is leader
+    assert feeds.by_token(session, Leader, "") is None

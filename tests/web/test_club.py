@@ -8,14 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from pool.models import Leader
-from tests.web import LiveDatabase, csrf
-
-
-@pytest.fixture
-def live_db(live_server, tmp_path):
-    database = LiveDatabase(tmp_path)
-    yield database
-    database.dispose()
+from tests.web import csrf
 
 
 @pytest.fixture

@@ -5,14 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from pool.models import Absence, AvailabilityWindow
-from tests.web import DEMO_LEADER, THIS_MONDAY, LiveDatabase, csrf, week_label
-
-
-@pytest.fixture
-def live_db(live_server, tmp_path):
-    database = LiveDatabase(tmp_path)
-    yield database
-    database.dispose()
+from tests.web import DEMO_LEADER, THIS_MONDAY, csrf, week_label
 
 
 @pytest.fixture

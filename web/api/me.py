@@ -119,6 +119,6 @@ def my_calendar():
 def new_calendar_link():
     """A new private calendar link; the old one stops working."""
     me = _me()
-    token = feeds.rotate_leader_token(get_session(), me)
+    token = feeds.rotate_feed_token(get_session(), me)
     get_session().commit()
     return {"url": url_for("feeds.leader_feed", token=token, _external=True)}

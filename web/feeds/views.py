@@ -6,7 +6,7 @@ from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 
 from pool import feeds
-from pool.models import Need, Role, Site
+from pool.models import Leader, Need, Role, Site
 from web.access import current_pool, roles_required
 from web.club.forms import ToggleForm
 from web.database import get_session
@@ -23,7 +23,7 @@ def _calendar(body: bytes) -> Response:
 
 @bp.get("/leader/<token>.ics")
 def leader_feed(token: str):
-    leader = feeds.leader_by_token(get_session(), token)
+    leader = feeds.by_token(get_session(), Leader, token)
     if leader is None:
         abort(404)
     with force_locale(FEED_LOCALE):
@@ -32,7 +32,7 @@ def leader_feed(token: str):
 
 @bp.get("/site/<token>.ics")
 def site_feed(token: str):
-    site = feeds.site_by_token(get_session(), token)
+    site = feeds.by_token(get_session(), Site, token)
     if site is None:
         abort(404)
     with force_locale(FEED_LOCALE):
@@ -68,10 +68,10 @@ def site_link(site_id: int):
     site = _visible_site(site_id)
     if ToggleForm().validate_on_submit():
         if site.calendar_token is None:
-            feeds.site_feed_token(get_session(), site)
+            feeds.feed_token(get_session(), site)
             flash(_("The calendar link of %(site)s is ready.", site=site.name))
         elif current_user.role is Role.coordinator:
-            feeds.rotate_site_token(get_session(), site)
+            feeds.rotate_feed_token(get_session(), site)
             flash(_("%(site)s has a new calendar link; the old one no longer works.", site=site.name))
         get_session().commit()
     return redirect(url_for("feeds.sites") + f"#site-{site.id}")

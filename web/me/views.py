@@ -68,7 +68,7 @@ def calendar_link():
     me = _me()
     if ToggleForm().validate_on_submit():
         fresh = me.calendar_token is None
-        feeds.rotate_leader_token(get_session(), me)
+        feeds.rotate_feed_token(get_session(), me)
         get_session().commit()
         flash(_("Your calendar link is ready.") if fresh else
               _("You have a new calendar link; the old one no longer works."))
