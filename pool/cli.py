@@ -76,11 +76,6 @@ def seed_demo() -> None:
         click.echo(f"  {role:<12} {email:<40} {password}")
 
 
-from pool.cli_report import seed_attendance  # noqa: E402
-
-seed.add_command(seed_attendance)
-
-
 @main.command(help="Serve the web app.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -175,3 +170,12 @@ def _write_json(doc: dict, output: Path | None) -> None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+# Commands kept in their own modules, next to the services they drive.
+from pool.cli_report import seed_attendance  # noqa: E402
+from pool.cli_rhythm import rhythm_group, scheduler_command  # noqa: E402
+
+seed.add_command(seed_attendance)
+main.add_command(scheduler_command)
+main.add_command(rhythm_group)

@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from pool import notify
 from pool.errors import N_, Conflict, Invalid, NotFound
 from pool.models import (Assignment, CalendarKind, CalendarPeriod, Leader, Need, Pool, Schedule, ScheduleState,
                          utcnow)
@@ -58,7 +59,10 @@ def terms(session: orm.Session, pool: Pool) -> list[CalendarPeriod]:
 
 # ------------------------------------------------------------------------------ reading
 def get_schedule(session: orm.Session, pool: Pool, schedule_id: int) -> Schedule:
-    schedule = session.get(Schedule, schedule_id)
+    """The schedule with its assignments, their needs and leaders (one query each, not one per row)."""
+    schedule = session.scalar(sa.select(Schedule).where(Schedule.id == schedule_id).options(
+        orm.selectinload(Schedule.assignments).options(orm.joinedload(Assignment.need),
+                                                       orm.joinedload(Assignment.leader))))
     if schedule is None or schedule.pool_id != pool.id:
         raise NotFound(N_("No such schedule."))
     return schedule
@@ -170,6 +174,7 @@ def publish(session: orm.Session, pool: Pool, schedule_id: int, expected_version
     schedule = _current(session, pool, schedule_id, expected_version)
     if schedule.state is not ScheduleState.approved:
         raise Conflict(N_("Only an approved schedule can be published."))
+    before = notify.published_before(session, pool, schedule)
     for previous in session.scalars(sa.select(Schedule).where(
             Schedule.pool_id == pool.id, Schedule.state == ScheduleState.published,
             Schedule.period_start == schedule.period_start, Schedule.period_end == schedule.period_end)):
@@ -177,6 +182,7 @@ def publish(session: orm.Session, pool: Pool, schedule_id: int, expected_version
     schedule.state = ScheduleState.published
     schedule.published_at = utcnow()
     _flush(session)
+    notify.schedule_published(session, pool, schedule, before)  # everyone whose assignments changed hears what
     return schedule
 
 

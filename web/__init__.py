@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, request, session
@@ -12,6 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from pool import config
 
 LOCALES = ("sv", "en")
+# The page areas, one blueprint each; the JSON API lists its own in web/api.
+AREAS = ("main", "auth", "club", "me", "feeds", "requests", "plan", "attendance", "report", "ops")
 WEB = Path(__file__).parent
 babel = Babel()
 csrf = CSRFProtect()
@@ -52,24 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_security_headers)
 
     from web import api
-    from web.auth import bp as auth_bp
-    from web.main import bp as main_bp
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    from web.club import bp as club_bp
-    from web.feeds import bp as feeds_bp
-    from web.me import bp as me_bp
-    app.register_blueprint(club_bp)
-    app.register_blueprint(me_bp)
-    app.register_blueprint(feeds_bp)
-    from web.plan import bp as plan_bp
-    from web.requests import bp as requests_bp
-    app.register_blueprint(requests_bp)
-    app.register_blueprint(plan_bp)
-    from web.attendance import bp as attendance_bp
-    from web.report import bp as report_bp
-    app.register_blueprint(attendance_bp)
-    app.register_blueprint(report_bp)
+    for area in AREAS:
+        app.register_blueprint(import_module(f"web.{area}").bp)
     api.init_app(app)
     return app
 
