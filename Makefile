@@ -26,13 +26,14 @@ install-test: $(VENV)/.installed-test translations
 translations: $(VENV)/.installed
 	for dir in $$(find web -type d -name translations); do $(BIN)/pybabel compile -d $$dir >/dev/null 2>&1 || exit 1; done
 
-## demo: fresh SQLite database, the Sandviken demo, and the web app at http://127.0.0.1:5000
+## demo: fresh SQLite database, the Sandviken demo, the scheduler, and the web app at http://127.0.0.1:5000
 demo: install
 	mkdir -p instance
 	rm -f $(DEMO_DB)
 	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool db upgrade
 	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool seed demo
-	POOL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/pool serve --host 127.0.0.1 --port 5000
+	export POOL_DATABASE_URL=sqlite:///$(DEMO_DB); $(BIN)/pool scheduler & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; $(BIN)/pool serve --host 127.0.0.1 --port 5000
 
 ## test: the whole suite, on SQLite and on PostgreSQL when one is reachable
 test: install-test browser
