@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= $(CURDIR)/instance/demo.sqlite
 export POOL_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: demo test bench install install-test translations browser clean
+.PHONY: demo test bench bench-web install install-test translations browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ browser:
 ## bench: solve generated instances of every size and print the figures
 bench: install
 	$(BIN)/pool bench $(BENCH_ARGS)
+
+## bench-web: server time to render the coordinator's week grid of the demo's busiest week (median under 150 ms)
+bench-web: install
+	$(BIN)/python -m web.bench $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/demo.sqlite build *.egg-info .pytest_cache

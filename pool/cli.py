@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import sys
 from pathlib import Path
@@ -83,8 +84,10 @@ def serve(host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
     from web import create_app
+    app = create_app()
+    gc.freeze()  # the app's long-lived objects leave the collector's scans, which keeps page times even
     click.echo(f"serving the pool at http://{host}:{port}  (Ctrl+C stops)")
-    waitress_serve(create_app(), host=host, port=port, threads=8)
+    waitress_serve(app, host=host, port=port, threads=8)
 
 
 @main.command("export", help="Write a pool's planning problem for a period as pool-problem/1 JSON.")

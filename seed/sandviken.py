@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
@@ -21,6 +22,8 @@ from sqlalchemy import orm
 from pool.accounts import create_user
 from pool.models import (Absence, AvailabilityWindow, CalendarKind, CalendarPeriod, Credential, Leader,
                          Need, Organisation, OrgKind, Pool, Role, Site, Travel)
+from pool.planning import build_problem
+from solver import problem as sp
 
 POOL_SLUG = "sandviken"
 DEMO_PASSWORD = "demo1234"
@@ -32,9 +35,9 @@ WEEKDAYS = (MON, TUE, WED, THU, FRI)
 
 SPRING_TERM = ("2027-01-11", "2027-06-11")
 
-# The activity kinds of the pool, as requesters and coordinators name them.
+# The activity kinds of the pool, as requesters and coordinators name them ("other" is homework help).
 ACTIVITY_KINDS = ("rastvard", "sportfritids", "nattfotboll", "tjejgrupp", "nodstopp", "nattvandring",
-                  "cityvard", "sommarlager")
+                  "cityvard", "sommarlager", "other")
 
 
 class DemoError(Exception):
@@ -170,24 +173,47 @@ class NeedSpec:
     contact: str = ""
 
 
-RECESS_HOSTS = [  # school, weekdays, recess blocks, skipped dates (study days)
-    ("satraskolan", (TUE, THU), ("08:00-15:00",), ("2027-02-16",)),
-    ("hammargardsskolan", (TUE, THU), ("09:30-10:00", "12:00-12:45"), ()),
-    ("murgardsskolan", (TUE, THU), ("12:00-12:45",), ()),
-    ("vallhovskolan", (MON, WED), ("08:00-15:00",), ()),
-    ("bjorksatraskolan", (MON, WED), ("09:30-10:00", "12:00-12:45"), ()),
-    ("nordanbergsskolan", (MON, WED), ("12:00-12:45",), ()),
-    ("norrsatraskolan", (MON, WED), ("12:00-12:45",), ()),
-    ("jaderbergsskolan", (TUE, THU), ("09:30-10:00",), ()),
-    ("kungsgardens-skola", (WED,), ("11:30-12:30",), ()),
+RECESS_HOSTS = [  # school, weekdays, recess blocks, seats per block, skipped dates (study days)
+    ("satraskolan", (TUE, THU), ("08:00-15:00",), 2, ("2027-02-16",)),
+    ("satraskolan", (MON, WED), ("09:30-10:00", "12:00-12:45"), 2, ()),
+    ("hammargardsskolan", (MON, TUE, WED, THU), ("09:30-10:00",), 2, ()),
+    ("hammargardsskolan", (MON, TUE, WED, THU, FRI), ("12:00-12:45",), 2, ()),
+    ("murgardsskolan", (MON, TUE, WED, THU, FRI), ("12:00-12:45",), 2, ()),
+    ("murgardsskolan", (TUE, THU), ("09:30-10:00",), 2, ()),
+    ("vallhovskolan", (MON, WED), ("08:00-15:00",), 2, ()),
+    ("vallhovskolan", (TUE, THU), ("09:30-10:00", "12:00-12:45"), 2, ()),
+    ("bjorksatraskolan", (MON, TUE, WED, THU), ("09:30-10:00",), 3, ()),
+    ("bjorksatraskolan", (MON, TUE, WED, THU, FRI), ("12:00-12:45",), 3, ()),
+    ("nordanbergsskolan", (MON, TUE, WED, THU, FRI), ("12:00-12:45",), 2, ()),
+    ("nordanbergsskolan", (MON, WED), ("09:30-10:00",), 2, ()),
+    ("norrsatraskolan", (MON, TUE, WED, THU, FRI), ("12:00-12:45",), 2, ()),
+    ("norrsatraskolan", (TUE, THU), ("09:30-10:00",), 2, ()),
+    ("jaderbergsskolan", (MON, TUE, WED, THU), ("09:30-10:00",), 2, ()),
+    ("jaderbergsskolan", (MON, WED), ("12:00-12:45",), 2, ()),
+    ("kungsgardens-skola", (MON, TUE, WED, THU), ("11:30-12:30",), 2, ()),
 ]
 
 RECESS_DESCRIPTION = ("Rastvärdar: aktiviteter och vuxennärvaro på rasterna, stöd i konflikter. "
                       "Samma ledare varje vecka så att elever och personal vet vilka som kommer.")
 
-SPORTFRITIDS = [  # school, weekdays, hours
-    ("bjorksatraskolan", (MON, TUE, WED, THU), "14:30-17:00"),
-    ("hammargardsskolan", (MON, WED), "14:30-17:00"),
+SPORTFRITIDS = [  # school, weekdays, hours, leaders besides the driver
+    ("bjorksatraskolan", (MON, TUE, WED, THU, FRI), "14:30-17:00", 3),
+    ("hammargardsskolan", (MON, WED), "14:30-17:00", 2),
+    ("satraskolan", (TUE, THU), "14:30-17:00", 2),
+    ("vallhovskolan", (TUE, THU), "14:30-17:00", 2),
+    ("norrsatraskolan", (MON, WED), "14:30-17:00", 2),
+    ("nordanbergsskolan", (TUE, THU), "14:30-17:00", 2),
+    ("murgardsskolan", (MON, WED), "14:30-17:00", 2),
+    ("kungsgardens-skola", (TUE, THU), "14:30-17:00", 2),
+]
+
+HOMEWORK_HELP = [  # school, weekdays; Sätraskolan is left out: its requester posts its own in the week walk
+    ("bjorksatraskolan", (MON, TUE, WED, THU)),
+    ("hammargardsskolan", (MON, TUE, WED, THU)),
+    ("vallhovskolan", (MON, TUE, WED, THU)),
+    ("norrsatraskolan", (TUE, THU)),
+    ("jaderbergsskolan", (MON, TUE, WED, THU)),
+    ("nordanbergsskolan", (TUE, THU)),
 ]
 
 SCHOOL_NAMES = {code: name for code, name, unit_type in REQUESTERS if unit_type == "school"}
@@ -197,12 +223,12 @@ def school_needs() -> list[NeedSpec]:
     recess = [
         NeedSpec(code=f"rast-{school}-{hours[:2]}{hours[3:5]}", requester=school, site=school,
                  title=f"Rastvärdar {SCHOOL_NAMES[school]} {hours.replace('-', '–')}",
-                 kind="rastvard", days=days, hours=hours, seats=2, priority=4, school_calendar=True,
+                 kind="rastvard", days=days, hours=hours, seats=seats, priority=4, school_calendar=True,
                  skipped=skipped, description=RECESS_DESCRIPTION,
                  contact=f"Expeditionen {SCHOOL_NAMES[school]}, fråga efter biträdande rektor")
-        for school, days, blocks, skipped in RECESS_HOSTS for hours in blocks]
+        for school, days, blocks, seats, skipped in RECESS_HOSTS for hours in blocks]
     sport = []
-    for school, days, hours in SPORTFRITIDS:
+    for school, days, hours, leaders in SPORTFRITIDS:
         common = dict(requester=school, site=school, kind="sportfritids", days=days, hours=hours,
                       priority=3, school_calendar=True,
                       contact=f"Fritidshemmet {SCHOOL_NAMES[school]}")
@@ -212,10 +238,17 @@ def school_needs() -> list[NeedSpec]:
                      description="Kör minibussen från skolan till planen och tillbaka, leder sedan "
                                  "aktiviteten tillsammans med de andra ledarna.", **common),
             NeedSpec(code=f"sportfritids-{school}-ledare", title=f"Sportfritids {SCHOOL_NAMES[school]} – ledare",
-                     seats=2, description="Idrott efter skolan: möter eleverna vid skolan, åker med "
+                     seats=leaders, description="Idrott efter skolan: möter eleverna vid skolan, åker med "
                                           "minibussen till planen och leder träningen.", **common),
         ]
-    return recess + sport
+    homework = [
+        NeedSpec(code=f"laxhjalp-{school}", requester=school, site=school, title=f"Läxhjälp {SCHOOL_NAMES[school]}",
+                 kind="other", days=days, hours="15:00-17:00", seats=2, priority=3, school_calendar=True,
+                 description="Läxhjälp i skolans bibliotek efter skoldagen, med fika. Ledaren hjälper "
+                             "eleverna att komma igång och hör av sig till mentorn vid behov.",
+                 contact=f"Biblioteket {SCHOOL_NAMES[school]}")
+        for school, days in HOMEWORK_HELP]
+    return recess + sport + homework
 
 
 NIGHT_FOOTBALL_SEASON = ("2026-08-14", None)  # every Friday and Saturday, all year, holidays included
@@ -250,6 +283,19 @@ NEEDS = [
              (TUE,), "15:00-16:30", seats=2, priority=4, school_calendar=True, skills=("female",),
              description="Rörelse och samtal för tjejer i årskurs 4–6 direkt efter skoldagen.",
              contact="Spira, samordnare förebyggande arbete, 026-24 00 00"),
+    NeedSpec("tjejgrupp-hammargarden", "socialtjansten", "hammargardsskolan", "Tjejgrupp Hammargården",
+             "tjejgrupp", (THU,), "15:00-16:30", seats=2, priority=4, school_calendar=True, skills=("female",),
+             confidential=True,
+             description="Samtalsgrupp för tjejer i årskurs 7–9 tillsammans med skolkuratorn.",
+             contact="Socialtjänstens fältgrupp, 026-24 00 00"),
+    NeedSpec("tjejgrupp-vallhov", "spira", "vallhovskolan", "Tjejgrupp Vallhov", "tjejgrupp",
+             (MON,), "15:00-16:30", seats=2, priority=4, school_calendar=True, skills=("female",),
+             description="Dans och samtal för tjejer i årskurs 4–6 direkt efter skoldagen.",
+             contact="Spira, samordnare förebyggande arbete, 026-24 00 00"),
+    NeedSpec("tjejgrupp-norrsatra", "spira", "norrsatraskolan", "Tjejgrupp Norrsätra", "tjejgrupp",
+             (WED,), "15:00-16:30", seats=2, priority=4, school_calendar=True, skills=("female",),
+             description="Idrott och samtal för tjejer i årskurs 5–7 direkt efter skoldagen.",
+             contact="Spira, samordnare förebyggande arbete, 026-24 00 00"),
     NeedSpec("nodstopp-somaliska", "socialtjansten", "stadshuset", "Nödstopp föräldranätverk (somaliska)",
              "nodstopp", ("2027-02-10",), "18:00-20:00", seats=1, priority=4, skills=("lang:so",),
              credentials=(), confidential=True,
@@ -273,6 +319,29 @@ NEEDS = [
              description="Cityvärdar i centrum under helgen: hjälper besökare, håller koll och "
                          "hör av sig till vakten vid behov.",
              contact="AMEI, arbetsledare cityvärdar, 026-24 00 00"),
+    NeedSpec("nattvandring-satra", "socialtjansten", "arenan-satra", "Nattvandring Sätra", "nattvandring",
+             (FRI, SAT), "21:00-01:00", seats=2, priority=3, period=("2027-01-08", "2027-06-12"), credentials=(),
+             description="Trygghetsvandring i par runt Sätra torg och skolgården. Start och avslut vid arenan.",
+             contact="Socialtjänstens fältgrupp, 026-24 00 00"),
+    NeedSpec("nattvandring-bjorksatra", "socialtjansten", "arenan-bjorksatra", "Nattvandring Björksätra",
+             "nattvandring", (FRI, SAT), "21:00-01:00", seats=2, priority=3, period=("2027-01-08", "2027-06-12"),
+             credentials=(),
+             description="Trygghetsvandring i par runt Björksätra centrum. Start och avslut vid arenan.",
+             contact="Socialtjänstens fältgrupp, 026-24 00 00"),
+    NeedSpec("cityvard-vardag-fm", "amei", "stora-torget", "Cityvärdar centrum förmiddag", "cityvard",
+             WEEKDAYS, "10:00-14:00", seats=2, priority=2, period=SPRING_TERM, credentials=(),
+             description="Cityvärdar i centrum och vid resecentrum på vardagar: hjälper besökare och "
+                         "handlare, håller koll och hör av sig till vakten vid behov.",
+             contact="AMEI, arbetsledare cityvärdar, 026-24 00 00"),
+    NeedSpec("cityvard-vardag-em", "amei", "stora-torget", "Cityvärdar centrum eftermiddag", "cityvard",
+             WEEKDAYS, "15:00-19:00", seats=2, priority=2, period=SPRING_TERM, credentials=(),
+             description="Cityvärdar i centrum och vid resecentrum när skolorna slutat och bussarna är fulla.",
+             contact="AMEI, arbetsledare cityvärdar, 026-24 00 00"),
+    NeedSpec("oppen-hall-goransson", "sandvikenhus", "goransson-arena", "Öppen hall Göransson Arena", "other",
+             (MON, TUE, WED, THU), "18:00-21:00", seats=3, priority=3, period=SPRING_TERM,
+             description="Öppen idrottshall för ungdomar på vardagskvällar: innebandy, basket och "
+                         "fotboll. Ledarna låser upp, håller i spelet och stänger.",
+             contact="Sandvikenhus fritidssamordnare, 026-24 31 20"),
     NeedSpec("sommarlager-jernvallen", None, "jernvallen", "Sommarlager Jernvallen", "sommarlager",
              WEEKDAYS, "09:00-15:00", seats=4, priority=3, period=("2027-06-14", "2027-06-25"),
              skipped=("2027-06-25",),
@@ -431,3 +500,21 @@ def _add_logins(session: orm.Session, pool: Pool, organisations: dict[str, Organ
                     organisation=organisation, leader=leader, locale="sv")
         logins.append((role.value, email, DEMO_PASSWORD))
     return logins
+
+
+# --- the busiest week --------------------------------------------------------------------------
+
+def seat_occurrences_per_week(problem: sp.Problem) -> Counter:
+    """Monday → seats to fill that week (a need's seats on each of its occurrences)."""
+    weeks: Counter = Counter()
+    for need in problem.needs.values():
+        for occurrence in need.occurrences:
+            weeks[occurrence - dt.timedelta(days=occurrence.weekday())] += need.seats
+    return weeks
+
+
+def busiest_week(session: orm.Session, pool: Pool) -> tuple[dt.date, int]:
+    """The Monday of the spring term's week with the most seat-occurrences, and their number."""
+    first, last = (day(d) for d in SPRING_TERM)
+    weeks = seat_occurrences_per_week(build_problem(session, pool, first, last, baseline=(), pinned=()))
+    return max(weeks.items(), key=lambda item: (item[1], -item[0].toordinal()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,19 +100,56 @@ def demo_database(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture
-def live_server(demo_database: str, tmp_path: Path):
-    """The web app served over real HTTP on a free local port, on a copy of the demo database."""
+@contextmanager
+def _serving(database_url: str):
+    """The web app on ``database_url``, served over real HTTP on a free local port; yields its base URL."""
     from web import create_app
-    copy = tmp_path / "demo.sqlite"
-    copy.write_bytes(Path(demo_database.removeprefix("sqlite:///")).read_bytes())
-    app = create_app({"DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "test", "TESTING": True})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        app.extensions["pool_sessions"].kw["bind"].dispose()
+
+
+def _demo_copy(demo_database: str, tmp_path: Path) -> str:
+    copy = tmp_path / "demo.sqlite"
+    copy.write_bytes(Path(demo_database.removeprefix("sqlite:///")).read_bytes())
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def live_server(demo_database: str, tmp_path: Path):
+    """The web app served over real HTTP on a free local port, on a copy of the demo database."""
+    with _serving(_demo_copy(demo_database, tmp_path)) as base_url:
+        yield base_url
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def live_server_on(request, tmp_path: Path):
+    """Like live_server, once on a copy of the SQLite demo and once on a fresh PostgreSQL database
+    migrated and loaded with the demo (skipped when PostgreSQL is not reachable)."""
+    if request.param == "sqlite":
+        with _serving(_demo_copy(request.getfixturevalue("demo_database"), tmp_path)) as base_url:
+            yield base_url
+        return
+    from seed import load_demo
+    admin = request.getfixturevalue("postgres_admin")
+    name, url = _fresh_postgres(admin)
+    try:
+        db.upgrade(url)
+        engine = db.make_engine(url)
+        with db.transaction(engine) as session:
+            load_demo(session)
+        engine.dispose()
+        with _serving(url) as base_url:
+            yield base_url
+    finally:
+        _drop_postgres(admin, name)
 
 
 DEMO_PASSWORD = "demo1234"

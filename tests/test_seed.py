@@ -3,12 +3,15 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+import solver
 from pool.accounts import authenticate
 from pool.db import make_engine, transaction
 from pool.models import (Base, CalendarKind, CalendarPeriod, Credential, Leader, Need, Organisation, OrgKind,
                          Pool, Role, Site, Travel, User)
+from pool.planning import build_problem
+from pool.validate import metrics
 from seed import DemoError, load_demo
-from seed.sandviken import ACTIVITY_KINDS, SPRING_TERM
+from seed.sandviken import ACTIVITY_KINDS, SPRING_TERM, busiest_week
 
 TERM_START, TERM_END = (dt.date.fromisoformat(day) for day in SPRING_TERM)
 
@@ -77,6 +80,18 @@ def test_needs_cover_every_activity(loaded):
         assert all(not need.follows_school_calendar and need.last_day is None for need in football)
         assert any("licence:B" in need.skills for need in needs if need.activity_kind == "sportfritids")
         assert all(bool(need.weekdays) != bool(need.dates) for need in needs)
+
+
+def test_the_busiest_week_is_busy_and_largely_fillable(loaded):
+    engine, _ = loaded
+    with transaction(engine) as session:
+        pool = session.scalar(sa.select(Pool))
+        monday, seats = busiest_week(session, pool)
+        assert seats >= 300 and TERM_START <= monday <= TERM_END
+        problem = build_problem(session, pool, monday, monday + dt.timedelta(days=6))
+    assert sum(need.seats * len(need.occurrences) for need in problem.needs.values()) == seats
+    schedule = solver.solve(problem, time_limit=5, num_workers=2)
+    assert metrics(problem, schedule.assignments).fill >= 0.9
 
 
 def test_calendar_has_the_spring_term_and_its_breaks(loaded):

@@ -17,6 +17,7 @@ class Cell:
     day: dt.date
     seats: int
     crew: list[Assignment] = field(default_factory=list)
+    site: str = ""
 
     @property
     def filled(self) -> int:
@@ -29,6 +30,12 @@ class Cell:
     @property
     def hours(self) -> str:
         return f"{clock(self.need.start_minute)}–{clock(self.need.end_minute)}"
+
+    @property
+    def print_title(self) -> str:
+        """The title without what its row and the hours already say ('Rastvärdar Sätraskolan 08:00–15:00'
+        → 'Rastvärdar'), so that a busy week prints on one page."""
+        return print_title(self.need.title, self.site, self.hours)
 
 
 @dataclass
@@ -56,8 +63,13 @@ def build(session, schedule: Schedule, problem: Problem, monday: dt.date) -> lis
                 site = problem.sites[need.site].name or need.site
                 row = rows.setdefault(site, [[] for _ in days])
                 crew = sorted(crews.get((needs[need.id].id, day), []), key=lambda a: a.leader.name)
-                row[(day - monday).days].append(Cell(needs[need.id], day, need.seats, crew))
+                row[(day - monday).days].append(Cell(needs[need.id], day, need.seats, crew, site))
     return [Row(site, cells) for site, cells in sorted(rows.items())]
+
+
+def print_title(title: str, site: str, hours: str) -> str:
+    shorter = " ".join(title.replace(site, " ").replace(hours, " ").split()).strip(" –-")
+    return shorter or title
 
 
 def short_name(name: str) -> str:
