@@ -211,14 +211,15 @@ class _World:
 
     def _availability(self, profile: str) -> tuple[Window, ...]:
         windows = []
-        weekdays = self.rnd.sample(range(1, 6), self.rnd.randint(3, 5))
+        # most leaders give two to four weekdays, and part of a day rather than all of it
+        weekdays = self.rnd.sample(range(1, 6), self.rnd.choices([2, 3, 4, 5], [0.15, 0.35, 0.3, 0.2])[0])
         for weekday in sorted(weekdays):
             if profile == "daytime":
                 windows.append(self._window(weekday, self.rnd.choice(["07:30", "08:00", "09:00"]),
                                             self.rnd.choice(["15:00", "16:30", "17:00"])))
             elif profile == "student":
                 windows.append(self._window(weekday, self.rnd.choice(["11:00", "13:00", "14:00"]),
-                                            self.rnd.choice(["19:00", "21:00", "22:00"])))
+                                            self.rnd.choice(["18:00", "19:00", "21:00", "22:00"])))
             elif self.rnd.random() < 0.6:
                 windows.append(self._window(weekday, "16:00", "22:00"))
         windows += self._weekend_windows(profile)
@@ -295,7 +296,7 @@ class _World:
         pair, other_pair = ((2, 4), (1, 3)) if index % 2 == 0 else ((1, 3), (2, 4))
         check = (BACKGROUND_CHECK,)
         big = self.rnd.random() < self._likely(0.5)
-        self._need(f"{school}-rast-fm", school, "Rastvärdar förmiddag", "09:30", "10:15", 2, 3,
+        self._need(f"{school}-rast-fm", school, "Rastvärdar förmiddag", "09:30", "10:15", 3 if big else 2, 3,
                    weekdays=pair, credentials=check, school=True)
         self._need(f"{school}-rast-lunch", school, "Rastvärdar lunch", "11:30", "12:45", 3 if big else 2, 4,
                    weekdays=pair, credentials=check, school=True)
@@ -316,7 +317,14 @@ class _World:
             self._need(f"{school}-tjejgrupp", school, "Tjejgrupp", "15:00", "16:30", 2, 3,
                        weekdays=(self.rnd.choice([2, 3, 4]),), skills=skills, credentials=check, school=True)
 
+        if self.rnd.random() < self._likely(0.45):
+            self._need(f"{school}-laxhjalp", school, "Läxhjälp", "15:00", "16:30", 2, 2,
+                       weekdays=(self.rnd.choice([1, 2, 3, 4]),), skills=("lang:sv",), credentials=check,
+                       school=True)
+
     def _night_football(self, estate: str, index: int) -> None:
+        self._need(f"{estate}-fritidsgard", estate, "Fritidsgård kvällsvärdar", "18:00", "21:00", 2, 3,
+                   weekdays=(2, 4) if index % 2 == 0 else (1, 3), credentials=(BACKGROUND_CHECK,))
         self._need(f"{estate}-nattfotboll", estate, "Nattfotboll", "20:00", "00:30", 3, 4,
                    weekdays=(5, 6), credentials=(BACKGROUND_CHECK,))
         if index % 2 == 0:

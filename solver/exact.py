@@ -68,11 +68,13 @@ def build_model(roster: Roster, occurrences: list[Occurrence]) -> AssignmentVars
 def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
                 baseline: set, settings: SolveSettings, time_limit: float,
                 hint: set[tuple[int, str]] | None = None,
-                incumbent: set[tuple[int, str]] | None = None) -> BlockResult:
+                incumbent: set[tuple[int, str]] | None = None, fill_floor: int | None = None) -> BlockResult:
     """Optimises the block and adds its assignments to the roster.
 
     ``hint``: (occurrence index, leader) pairs to guide the search, feasible or not. ``incumbent``: a
     feasible solution of the block; the result is never worse, so re-solving can only improve it.
+    ``fill_floor``: the block's fill is already proven optimal at this weight; it becomes a constraint
+    and only the lower tiers are optimised (a smaller objective that proves faster).
     """
     began = time.perf_counter()
     deadline = began + time_limit
@@ -82,7 +84,7 @@ def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: Conti
     score = Score(vars_, continuity, baseline)
     best = set(incumbent) if incumbent is not None else None
     start = set(hint or ()) | (best or set())
-    found, bound = _solve(vars_, score, settings, deadline, start)
+    found, bound = _solve(vars_, score, settings, deadline, start, fill_floor)
     if found is not None and (best is None or score.value(found) > score.value(best)):
         best = found
     if best is None:
@@ -120,16 +122,30 @@ class Score:
         return sum(self.combined(k) for k in pairs)
 
 
-def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadline: float, start: set):
-    """One CP-SAT run on the combined objective; returns its solution (if any) and the fill bound."""
-    vars_.model.maximize(cp_model.LinearExpr.weighted_sum([vars_.x[k] for k in score.keys],
-                                                          [score.combined(k) for k in score.keys]))
+def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadline: float, start: set,
+           fill_floor: int | None = None):
+    """One CP-SAT run on the combined objective; returns its solution (if any) and the fill bound.
+
+    With ``fill_floor`` (the block's fill already proven optimal) fill becomes a constraint and only
+    the lower tiers are the objective."""
+    model = vars_.model
+    xs = [vars_.x[k] for k in score.keys]
+    if fill_floor is None:
+        model.maximize(cp_model.LinearExpr.weighted_sum(xs, [score.combined(k) for k in score.keys]))
+        _hint(vars_, start)
+        status, solver = _run(vars_, settings, deadline)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, score.seat_bound
+        return _pairs(vars_, solver), min(score.seat_bound,
+                                          score.unit * score.weights.fill_bound(solver.best_objective_bound))
+    fill = cp_model.LinearExpr.weighted_sum(xs, [score.fill_units(k) for k in score.keys])
+    model.add(fill >= fill_floor // score.unit)
+    model.maximize(cp_model.LinearExpr.weighted_sum(xs, [score.lower(k) for k in score.keys]))
     _hint(vars_, start)
     status, solver = _run(vars_, settings, deadline)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, score.seat_bound
-    bound = min(score.seat_bound, score.unit * score.weights.fill_bound(solver.best_objective_bound))
-    return _pairs(vars_, solver), bound
+        return None, fill_floor
+    return _pairs(vars_, solver), fill_floor
 
 
 def _hint(vars_: AssignmentVars, pairs: set[tuple[int, str]]) -> None:

@@ -6,7 +6,10 @@ construction where not. Weekly limits are per ISO week, so the weekly split is e
 continuity is carried forward through the crews already seated. Pins are placed first.
 
 Exact weeks start from the construction's solution and can only improve on it; time left after the
-first pass re-solves each week knowing all the others' crews. The fill bound reported is the sum of
+first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
+constraint), in passes while that helps, and then whole series at once (solver.improve), which
+a week-by-week view cannot do. Parts too big for exact weeks spend what the construction leaves on
+the same series stage, fill first. The fill bound reported is the sum of
 the weeks' proven bounds; it bounds the whole problem unless a clash crosses a week boundary (a night
 need on Sunday and an early one on Monday), which the report flags as ``weeks_coupled``.
 """
@@ -19,6 +22,7 @@ from typing import Callable, Optional
 from .components import candidate_pairs, components
 from .construct import construct, return_to_regulars
 from .exact import SolveSettings, solve_block
+from .improve import SeriesImprover
 from .index import Index, Occurrence, build_index
 from .problem import Assignment, Problem, Schedule, Unfilled
 from .roster import Roster
@@ -36,6 +40,7 @@ Progress = Optional[Callable[[dict], None]]
 class Run:
     """One solve: the shared state, the clock and the running totals for reporting."""
 
+    POLISH_PASSES = 4
     GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
     REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
 
@@ -61,6 +66,7 @@ class Run:
                     occ.weight * min(occ.seats, len(self.index.candidates[occ.index]))
         self.weeks_coupled = False  # a clash across a week boundary makes the weekly bounds conditional
         self.strategies: set[str] = set()
+        self.series_steps = self.series_improved = 0  # neighbourhoods re-solved, and improved (solver.improve)
 
     @property
     def bound(self) -> int:
@@ -90,11 +96,27 @@ class Run:
             finish = time.perf_counter() + budget
             self.weeks_coupled |= self._clash_across_weeks(occurrences)
             self.solve_weekly(part_id, weeks, finish)
-            self.polish_weekly(part_id, weeks, finish)
-            return_to_regulars(self.roster, occurrences, self.continuity, self.deadline, self.baseline)
+            for _ in range(self.POLISH_PASSES):
+                before = self._series_score(occurrences)
+                self.polish_weekly(part_id, weeks, finish)
+                if self._series_score(occurrences) <= before or finish - time.perf_counter() < 1.0:
+                    break
+                # between passes a short series stage, so the next pass starts from its crews
+                now = time.perf_counter()
+                self.improve_series(part_id, weeks, occurrences, now + 0.25 * (finish - now))
+            return_to_regulars(self.roster, occurrences, self.continuity, finish, self.baseline)
+            self.improve_series(part_id, weeks, occurrences, finish)
         else:
             self.strategies.add("construction")
+            finish = time.perf_counter() + budget
             self.construct(occurrences, budget)
+            # the time the construction leaves: whole series re-solved exactly, fill first
+            if finish - time.perf_counter() > 0.5:
+                improver = SeriesImprover(self.roster, occurrences, self.baseline, self.settings,
+                                          seed=self.settings.random_seed)
+                improver.run(min(finish, self.deadline), include_fill=True)
+                self._count(improver)
+                self.report("series")
 
     def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
         """First pass, week by week in time order, each week started from a quick construction that
@@ -124,6 +146,23 @@ class Run:
             self.roster.remove(leader_id, self.index.occurrences[i])
         return added
 
+    def improve_series(self, part_id: int, weeks: dict[tuple, list[Occurrence]], occurrences: list[Occurrence],
+                       finish: float) -> None:
+        """The continuity stage: whole series re-solved together, fill never lost (solver.improve)."""
+        finish = min(finish, self.deadline)
+        if finish - time.perf_counter() < 0.2:
+            return
+        improver = SeriesImprover(self.roster, occurrences, self.baseline, self.settings,
+                                  seed=self.settings.random_seed)
+        proven = all(self.week_bounds[(part_id, w)] <= self._seated_weight(occs) for w, occs in weeks.items())
+        improver.run(finish, include_fill=not proven)
+        self._count(improver)
+        self.report("series")
+
+    def _count(self, improver: SeriesImprover) -> None:
+        self.series_steps += improver.steps
+        self.series_improved += improver.improved
+
     def polish_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
         """Re-solves each week knowing the crews of all other weeks, while time is left.
 
@@ -132,8 +171,13 @@ class Run:
         fill is not yet proven go first.
         """
         order = sorted(weeks, key=lambda w: (self.week_bounds[(part_id, w)] <= self._seated_weight(weeks[w]), w))
-        for week in order:
-            share = min(self.remaining(), finish - time.perf_counter()) / (len(order) - order.index(week))
+        unproven = sum(self.week_bounds[(part_id, w)] > self._seated_weight(weeks[w]) for w in order)
+        for pos, week in enumerate(order):
+            left = min(self.remaining(), finish - time.perf_counter())
+            # a week whose fill is not proven yet may take up to half of what is left: a proof there
+            # is worth more than polishing continuity elsewhere
+            share = left / (len(order) - pos) if pos >= unproven else max(left / (len(order) - pos),
+                                                                          0.5 * left / (unproven - pos))
             if share < 0.2:
                 return
             current = set()
@@ -143,9 +187,11 @@ class Run:
                         self.roster.remove(leader_id, occ)
                         current.add((occ.index, leader_id))
             fixed = self._seated_weight(weeks[week])
-            result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
-                                 share, incumbent=current)
             key = (part_id, week)
+            proven = self.week_bounds[key] <= fixed + sum(self.index.occurrences[i].weight for i, _ in current)
+            floor = sum(self.index.occurrences[i].weight for i, _ in current) if proven else None
+            result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
+                                 share, incumbent=current, fill_floor=floor)
             self.week_bounds[key] = min(self.week_bounds[key], fixed + result.bound)
             self.report(f"polish {week[0]}-W{week[1]:02d}")
 
@@ -155,10 +201,28 @@ class Run:
         self.report("construction")
 
     def _clash_across_weeks(self, occurrences: list[Occurrence]) -> bool:
+        # only an occurrence on a Sunday can clash with one in the next ISO week
         occs = self.index.occurrences
-        leaders = {l for o in occurrences for l in self.index.candidates[o.index]}
-        return any(occs[i].week != occs[j].week
-                   for l in leaders for i, js in self.index.conflicts(l).items() for j in js)
+        sundays = [o for o in occurrences if o.date.isoweekday() == 7]
+        for occ in sundays:
+            for leader_id in self.index.candidates[occ.index]:
+                if any(occs[j].week != occ.week for j in self.index.conflicts(leader_id).get(occ.index, ())):
+                    return True
+        return False
+
+    def _series_score(self, occurrences: list[Occurrence]) -> tuple[int, int, float]:
+        """Fill, kept baseline assignments and continuity (as judged) of these occurrences."""
+        fill = self._seated_weight(occurrences)
+        keep = sum(1 for o in occurrences for l in self.roster.seated.get(o.index, ())
+                   if (o.need.id, o.date, l) in self.baseline)
+        filled: dict = defaultdict(int)
+        seats: dict = {}
+        for o in occurrences:
+            if self.roster.seated.get(o.index):
+                filled[o.series] += 1
+            seats[o.series] = o.seats
+        score = sum(n * min(1.0, seats[s] / len(self.roster.series_leaders[s])) for s, n in filled.items())
+        return fill, keep, round(score, 9)
 
     def _seated_weight(self, occurrences: list[Occurrence]) -> int:
         return sum(o.weight * len(self.roster.seated.get(o.index, ())) for o in occurrences)
@@ -196,6 +260,7 @@ def _schedule(problem: Problem, run: Run) -> Schedule:
         "weeks_coupled": run.weeks_coupled,
         "num_workers": run.settings.num_workers, "random_seed": run.settings.random_seed,
         "strategy": "+".join(sorted(run.strategies)) or "none",
+        "series_neighbourhoods": run.series_steps, "series_improved": run.series_improved,
     }
     return Schedule(problem.name, assignments, unfilled_seats(problem, run.index, run.roster), info)
 

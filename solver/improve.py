@@ -1,0 +1,289 @@
+"""Large-neighbourhood improvement over whole series: the continuity stage, and more fill where
+the weekly pass left some.
+
+A week-by-week solve can only ever see one date of a series at a time, so a leader who serves a
+series on three dates looks "free" to each of those weeks and is never removed from all three at
+once. Here a neighbourhood is a handful of series that compete for the same leaders (same weekday,
+times close enough to clash), freed on all their dates together. Everything else stays as it is,
+and the neighbourhood is re-solved exactly with CP-SAT on the lexicographic objective
+
+    fill  >  stability (kept baseline assignments)  >  continuity (the judged score itself)
+
+with the fill of the neighbourhood constrained to at least what it had (and the kept baseline
+assignments too), so no step ever loses on a higher tier. In the model each distinct leader beyond
+a series' seats costs the judged loss of the first one beyond them (linear, so the LP helps); a
+result is accepted only if it is better on the judged scores themselves, per series
+``n × min(1, seats / distinct leaders)``. Balance is the last tier: on the smallest neighbourhoods
+minutes lean toward leaders who have fewer, and among results equal on every judged tier the one
+with the more even spread of minutes (sum of squares) wins.
+
+Used after the weekly exact pass (fill proven: fill is only held) and after the construction of
+parts too large for it (fill first, then the rest).
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from .index import Occurrence, Series, clashes
+from .roster import Roster
+from .rules.overlap import clash_cliques
+from .rules.seats import add_seat_limits
+from .rules.workload import add_minute_limits
+from .variables import AssignmentVars
+
+SCALE = 60  # continuity points per filled occurrence of a series with a single crew (×seats/d)
+NEIGHBOURS = 3  # series freed together with the one being improved
+
+
+class SeriesImprover:
+    def __init__(self, roster: Roster, occurrences: list[Occurrence], baseline: set, settings,
+                 seed: int = 0):
+        self.roster = roster
+        self.index = roster.index
+        self.baseline = baseline
+        self.settings = settings
+        self.rnd = random.Random(seed)
+        self.series: dict[Series, list[Occurrence]] = defaultdict(list)
+        for occ in occurrences:
+            self.series[occ.series].append(occ)
+        self.candidates: dict[Series, set[str]] = {
+            s: {l for o in occs for l in self.index.candidates[o.index]} for s, occs in self.series.items()}
+        # series by weekday, to find the competitors of one quickly
+        self.by_weekday: dict[int, list[Series]] = defaultdict(list)
+        for s in self.series:
+            self.by_weekday[s[1]].append(s)
+        self.tried: dict[Series, int] = defaultdict(int)
+        self.steps = self.improved = 0
+        self.balance = True  # the last tier: among equal schedules, the more even spread of minutes
+        self.include_fill = True  # False once fill is proven optimal: then it is only held
+
+    # ---- what to work on
+    def excess(self, series: Series) -> int:
+        occs = self.series[series]
+        return max(0, len(self.roster.series_leaders.get(series, ())) - occs[0].seats)
+
+    def targets(self) -> list[Series]:
+        """Series that lose fill (open seats someone could take) or continuity, worst first; those
+        tried least often before the others."""
+        scored = []
+        for s, occs in self.series.items():
+            d = len(self.roster.series_leaders.get(s, ()))
+            seats = occs[0].seats
+            open_weight = sum(o.weight * self.roster.free_seats(o) for o in occs
+                              if self.include_fill and self.index.candidates[o.index])
+            loss = len(occs) * (1 - seats / d) if d > seats else 0.0
+            if open_weight or loss:
+                scored.append((self.tried[s], -open_weight, -loss, s))
+        scored.sort()
+        return [s for *_, s in scored]
+
+    def neighbourhood(self, series: Series) -> list[Series]:
+        occs = self.series[series]
+        first = occs[0]
+        mine = self.candidates[series]
+        reach = self.index.max_travel
+        scored = []
+        for other in self.by_weekday[series[1]]:
+            if other == series:
+                continue
+            o = self.series[other][0]
+            # clock times of the two needs (the same weekday): close enough to compete for a leader
+            if o.need.start >= first.need.end + reach or first.need.start >= o.need.end + reach:
+                continue
+            shared = len(mine & self.candidates[other])
+            if shared:
+                scored.append((shared * (0.5 + self.rnd.random()), other))
+        scored.sort(reverse=True)
+        return [series] + [s for _, s in scored[:NEIGHBOURS]]
+
+    # ---- the loop
+    def run(self, deadline: float, step_seconds: float = 0.5, include_fill: bool = True) -> None:
+        """First each losing series alone (everything else fixed: a tiny model, proven at once), then
+        each with its competitors, until nothing improves or time is up."""
+        self.include_fill = include_fill
+        for size in (0, NEIGHBOURS):
+            for _ in range(3):
+                progressed = False
+                for series in self.targets():
+                    if time.perf_counter() >= deadline - 0.05:
+                        return
+                    self.tried[series] += 1
+                    group = self.neighbourhood(series)[:size + 1]
+                    limit = min(step_seconds if size else 0.3, deadline - time.perf_counter())
+                    progressed |= self.solve_group(group, limit)
+                if not progressed:
+                    break
+
+    def solve_group(self, group: list[Series], time_limit: float) -> bool:
+        """Re-solves the series of ``group`` on all their dates; True when the result is better."""
+        return self.solve_occurrences([o for s in group for o in self.series[s]], time_limit)
+
+    def solve_occurrences(self, occs: list[Occurrence], time_limit: float) -> bool:
+        """Frees ``occs`` (pins stay), re-solves them exactly and keeps the result if it is better."""
+        roster = self.roster
+        began = time.perf_counter()
+        self.steps += 1
+        group = sorted({o.series for o in occs})
+        occs_set = set(occs)
+        current: set[tuple[int, str]] = set()
+        for occ in occs:
+            for leader_id in list(roster.seated.get(occ.index, ())):
+                if not roster.is_pinned(leader_id, occ):
+                    roster.remove(leader_id, occ)
+                    current.add((occ.index, leader_id))
+        vars_ = AssignmentVars.create(roster, occs)
+        model = vars_.model
+        add_seat_limits(vars_)
+        _add_local_clashes(vars_)
+        add_minute_limits(vars_)
+        occurrences = self.index.occurrences
+        weight = {k: occurrences[k[0]].weight for k in vars_.x}
+        unit = math.gcd(*weight.values()) if weight else 1
+        fill_now = sum(weight.get(k, 0) for k in current) // unit
+        fill = sum((weight[k] // unit) * v for k, v in vars_.x.items())
+        model.add(fill >= fill_now)
+        keep_keys = [k for k in vars_.x
+                     if (occurrences[k[0]].need.id, occurrences[k[0]].date, k[1]) in self.baseline]
+        keep_set = set(keep_keys)
+        keep_now = sum(1 for k in current if k in keep_set)
+        keep = sum(vars_.x[k] for k in keep_keys)
+        if keep_keys:
+            model.add(keep >= keep_now)
+        # continuity: per series, distinct leaders (fixed ones included) and the judged score
+        cont_terms, cont_max = [], 0
+        hints = []
+        by_series_leader: dict[tuple[Series, str], list] = defaultdict(list)
+        for (i, leader_id), var in vars_.x.items():
+            by_series_leader[(occurrences[i].series, leader_id)].append(var)
+        for s in group:
+            fixed = set(roster.series_leaders.get(s, ()))
+            ys = []
+            for (ss, leader_id), xs in by_series_leader.items():
+                if ss != s:
+                    continue
+                if leader_id in fixed:
+                    continue
+                if len(xs) == 1:
+                    ys.append(xs[0])  # one date of the series in the block: the date is the newcomer
+                    continue
+                y = model.new_bool_var("")
+                hints.append((y, int(any((i, leader_id) in current for i in
+                                         {occ.index for occ in self.series.get(s, ()) if occ in occs_set}))))
+                for x in xs:
+                    model.add_implication(x, y)
+                ys.append(y)
+            seats = self.series[s][0].seats
+            n = len(self.series[s])
+            top = len(fixed) + len(ys)
+            if not ys:
+                continue
+            # each leader beyond the seats costs what the first one beyond them costs in the judged
+            # score (linear, so the LP bound stays useful; the result is accepted on the exact score)
+            excess = model.new_int_var(0, top, "")
+            model.add(excess >= len(fixed) + sum(ys) - seats)
+            current_new = {l for i, l in current if occurrences[i].series == s and l not in fixed}
+            hints.append((excess, max(0, len(fixed) + len(current_new) - seats)))
+            base = max(len(fixed), seats)
+            penalty = max(1, round(SCALE * n * (min(1.0, seats / base) - seats / (base + 1))))
+            cont_terms.append(-penalty * excess)
+            cont_max += penalty * top
+        # balance, the last tier: minutes to leaders with fewer so far (a tiny, bounded tie-break)
+        load = {l: roster.leader_minutes[l] for l in vars_.by_leader}
+        top_load = max(load.values(), default=0) + 1
+        balance = self.balance and len(group) == 1  # cheap only on the smallest neighbourhoods
+        bal = {k: 0 for k in vars_.x} if not balance else \
+            {k: (top_load - load[k[1]]) * 10 // top_load for k in vars_.x}  # 0..10 per pair
+        bal_max = (10 * len(vars_.x) if balance else 0) + 1
+        cont_weight = bal_max
+        keep_weight = cont_weight * (cont_max + 1)
+        objective = keep_weight * keep + cont_weight * sum(cont_terms) + \
+            cp_model.LinearExpr.weighted_sum([vars_.x[k] for k in vars_.x], [bal[k] for k in vars_.x])
+        total_keep_scale = keep_weight * (len(keep_keys) + 1)
+        if self.include_fill and total_keep_scale * 1.0 * (fill_now + 1) < 2 ** 60:
+            model.maximize(total_keep_scale * fill + objective)
+        else:
+            model.maximize(objective)
+        for key, var in vars_.x.items():
+            model.add_hint(var, int(key in current))
+        for var, value in hints:
+            model.add_hint(var, value)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, time_limit - (time.perf_counter() - began))
+        solver.parameters.num_workers = self.settings.num_workers
+        solver.parameters.random_seed = self.settings.random_seed
+        solver.parameters.cp_model_presolve = False  # as in solver.exact: costs more than it saves
+        status = solver.solve(model)
+        chosen = current
+        better = False
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = {k for k, v in vars_.x.items() if solver.boolean_value(v)}
+            if self._better(found, current, group):
+                chosen, better = found, True
+        for i, leader_id in chosen:
+            roster.add(leader_id, occurrences[i])
+        if better:
+            self.improved += 1
+        return better
+
+    def _better(self, found: set, current: set, group: list[Series]) -> bool:
+        a, b = self._score(found, group), self._score(current, group)
+        if a[:3] != b[:3]:
+            return a[:3] > b[:3]
+        if not self.balance:
+            return False
+        # equal on every judged tier: the more even spread of minutes wins (over the same leaders)
+        leaders = {l for _, l in found | current}
+        return self._spread_over(found, leaders) < self._spread_over(current, leaders)
+
+    def _spread_over(self, pairs: set, leaders: set[str]) -> int:
+        occurrences = self.index.occurrences
+        minutes: dict[str, int] = {l: self.roster.leader_minutes[l] for l in leaders}
+        for i, l in pairs:
+            minutes[l] += occurrences[i].minutes
+        return sum(m * m for m in minutes.values())
+
+    def _score(self, pairs: set[tuple[int, str]], group: list[Series]) -> tuple:
+        """The lexicographic value of the group's assignments ``pairs`` (not yet in the roster)."""
+        occurrences = self.index.occurrences
+        fill = sum(occurrences[i].weight for i, _ in pairs)
+        keep = sum(1 for i, l in pairs if (occurrences[i].need.id, occurrences[i].date, l) in self.baseline)
+        cont = 0.0
+        extra: dict[Series, set[str]] = defaultdict(set)
+        for i, l in pairs:
+            extra[occurrences[i].series].add(l)
+        for s in group:
+            d = len(set(self.roster.series_leaders.get(s, ())) | extra[s])
+            seats = self.series[s][0].seats
+            cont += len(self.series[s]) * (min(1.0, seats / d) if d else 1.0)
+        return fill, keep, round(cont, 9)
+
+
+def _add_local_clashes(vars_: AssignmentVars) -> None:
+    """Rule 5 among the neighbourhood's own occurrences, computed here rather than from the index's
+    per-leader conflict cache: a neighbourhood is small, and the cache for every leader of a large
+    problem would cost more memory than the whole solve otherwise needs."""
+    index = vars_.roster.index
+    occurrences = index.occurrences
+    order = {o.index: (o.start, o.index) for o in vars_.occurrences}
+    for leader_id, mine in vars_.by_leader.items():
+        if len(mine) < 2:
+            continue
+        mine = sorted(mine, key=order.__getitem__)
+        local: dict[int, list[int]] = defaultdict(list)
+        for pos, i in enumerate(mine):
+            a = occurrences[i]
+            for j in mine[pos + 1:]:
+                b = occurrences[j]
+                if b.start >= a.end + index.max_travel:
+                    break
+                if clashes(index.problem, a, b):
+                    local[i].append(j)
+                    local[j].append(i)
+        if local:
+            for clique in clash_cliques(mine, local, order):
+                vars_.model.add_at_most_one(vars_.x[(i, leader_id)] for i in clique)
