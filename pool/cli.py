@@ -152,7 +152,8 @@ def _print_progress(event: dict) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="keep problems and schedules here")
 def bench(sizes: str, seed: int, out: Path | None) -> None:
     from pool import bench as benchmark
-    benchmark.run(sizes=tuple(s.strip() for s in sizes.split(",") if s.strip()), seed=seed, out_dir=out)
+    rows = benchmark.run(sizes=tuple(s.strip() for s in sizes.split(",") if s.strip()), seed=seed, out_dir=out)
+    click.echo(benchmark.table(rows))
 
 
 def _read_problem(path: Path):

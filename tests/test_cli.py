@@ -104,3 +104,11 @@ def test_not_json_is_one_line_too(database_url, tmp_path):
 def test_export_with_an_unknown_pool_fails_cleanly(database_url):
     done = pool_cmd(database_url, "export", "--pool", "atlantis", "--from", "2027-01-11", "--to", "2027-01-17")
     assert done.returncode == 2 and "--pool: no pool named 'atlantis'" in done.stderr
+
+
+def test_bench_prints_its_table():
+    done = pool_cmd("sqlite://", "bench", "--sizes", "S")  # the benchmark needs no database
+    assert done.returncode == 0, done.stderr
+    header, *rows = [line for line in done.stdout.splitlines() if line.strip()]
+    assert "fill" in header and "continuity" in header
+    assert rows and rows[-1].split()[0] == "S"
