@@ -62,13 +62,18 @@ def database_url(request, tmp_path: Path) -> str:
         db.upgrade(url)
         yield url
         return
-    admin = request.getfixturevalue("postgres_admin")
+    with _migrated_postgres(request.getfixturevalue("postgres_admin")) as url:
+        yield url
+
+
+@contextmanager
+def _migrated_postgres(admin: sa.Engine):
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
     name, url = _fresh_postgres(admin)
     try:
         db.upgrade(url)
         yield url
     finally:
-        sa.create_engine(url).dispose()
         _drop_postgres(admin, name)
 
 
@@ -138,18 +143,13 @@ def live_server_on(request, tmp_path: Path):
             yield base_url
         return
     from seed import load_demo
-    admin = request.getfixturevalue("postgres_admin")
-    name, url = _fresh_postgres(admin)
-    try:
-        db.upgrade(url)
+    with _migrated_postgres(request.getfixturevalue("postgres_admin")) as url:
         engine = db.make_engine(url)
         with db.transaction(engine) as session:
             load_demo(session)
         engine.dispose()
         with _serving(url) as base_url:
             yield base_url
-    finally:
-        _drop_postgres(admin, name)
 
 
 DEMO_PASSWORD = "demo1234"
