@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from pool.errors import N_, Invalid, NotFound
-from pool.models import Funding, Need, Organisation, OrgKind, Pool
+from pool.models import Funding, Need, Organisation, OrgKind, Pool, in_pool
 
 TARGETS = ("need", "activity_kind", "club")
 MAX_AMOUNT = Decimal("9999999999")
@@ -62,8 +62,8 @@ def links(session: orm.Session, pool: Pool, funder_id: Optional[int] = None) -> 
 
 
 def get_link(session: orm.Session, pool: Pool, link_id: int) -> Funding:
-    link = session.get(Funding, link_id)
-    if link is None or link.pool_id != pool.id:
+    link = in_pool(session, Funding, pool.id, link_id)
+    if link is None:
         raise NotFound(N_("No such funding link."))
     return link
 
@@ -77,18 +77,17 @@ def funder_of(session: orm.Session, pool: Pool, organisation_id: Optional[int]) 
 
 
 def _check(session: orm.Session, pool: Pool, data: FundingInput) -> None:
-    if data.funder_id is None or _in_pool(session, pool, data.funder_id, OrgKind.funder) is None:
+    if data.funder_id is None or _organisation(session, pool, data.funder_id, OrgKind.funder) is None:
         raise Invalid("funder_id", N_("Choose a funder."))
     if data.target not in TARGETS:
         raise Invalid("target", N_("Choose what the funder supports: a need, an activity kind or a club."))
     if data.target == "need":
-        need = session.get(Need, data.need_id) if data.need_id else None
-        if need is None or need.pool_id != pool.id:
+        if in_pool(session, Need, pool.id, data.need_id) is None:
             raise Invalid("need_id", N_("Choose a need."))
     elif data.target == "activity_kind":
         if (data.activity_kind or "").strip() not in activity_kinds(session, pool):
             raise Invalid("activity_kind", N_("Choose an activity kind."))
-    elif data.club_id is None or _in_pool(session, pool, data.club_id, OrgKind.club) is None:
+    elif data.club_id is None or _organisation(session, pool, data.club_id, OrgKind.club) is None:
         raise Invalid("club_id", N_("Choose a club."))
     if data.first_day is None:
         raise Invalid("first_day", N_("Enter the first day."))
@@ -102,9 +101,9 @@ def _check(session: orm.Session, pool: Pool, data: FundingInput) -> None:
         raise Invalid("note", N_("The note is too long (at most %(max)s characters)."), max=200)
 
 
-def _in_pool(session, pool, organisation_id, kind) -> Optional[Organisation]:
-    row = session.get(Organisation, organisation_id)
-    return row if row is not None and row.pool_id == pool.id and row.kind is kind else None
+def _organisation(session, pool, organisation_id, kind) -> Optional[Organisation]:
+    row = in_pool(session, Organisation, pool.id, organisation_id)
+    return row if row is not None and row.kind is kind else None
 
 
 def parse_amount(text: str) -> Decimal:

@@ -58,6 +58,13 @@ class CalendarKind(str, enum.Enum):
     school_break = "break"
 
 
+def in_pool(session: orm.Session, model, pool_id: int, row_id: Optional[int]):
+    """The row ``row_id`` of ``model`` when it belongs to pool ``pool_id``; another pool's row is as good as
+    missing (None), so no lookup by id can reach across pools."""
+    row = session.get(model, row_id) if row_id is not None else None
+    return row if row is not None and row.pool_id == pool_id else None
+
+
 def enum_column(kind: type[enum.Enum]) -> sa.Enum:
     return sa.Enum(kind, native_enum=False, length=20, validate_strings=True,
                    values_callable=lambda e: [m.value for m in e])

@@ -18,7 +18,7 @@ from sqlalchemy import orm
 from pool.calendar import days, school_closed_days
 from pool.errors import N_, Invalid, NotFound
 from pool.models import (Assignment, CalendarKind, CalendarPeriod, Leader, Need, Organisation, OrgKind, Pool,
-                         Schedule, ScheduleState, Site)
+                         Schedule, ScheduleState, Site, in_pool)
 from pool.planning import solver_need
 from solver.problem import DAY
 
@@ -175,8 +175,8 @@ def validate(session: orm.Session, pool: Pool, data: NeedInput) -> Site:
         raise Invalid("title", N_("Give the need a title."))
     if len(data.title.strip()) > 200:
         raise Invalid("title", N_("Keep the title under 200 characters."))
-    site = session.get(Site, data.site_id) if data.site_id is not None else None
-    if site is None or site.pool_id != pool.id:
+    site = in_pool(session, Site, pool.id, data.site_id)
+    if site is None:
         raise Invalid("site", N_("Choose one of the pool's sites."))
     _validate_days(data)
     if not 0 <= data.start_minute < DAY:

@@ -18,7 +18,7 @@ from sqlalchemy import orm
 from pool import notify
 from pool.errors import N_, Conflict, Invalid, NotFound
 from pool.models import (Assignment, CalendarKind, CalendarPeriod, Leader, Need, Pool, Schedule, ScheduleState,
-                         utcnow)
+                         in_pool, utcnow)
 from pool.planning import build_problem, published_assignments
 from pool.validate import Metrics, Violation, check_assignment, metrics, violations
 from solver import problem as sp
@@ -315,8 +315,8 @@ def _assignment(schedule: Schedule, assignment_id: int, expected_version: int) -
 
 
 def _in_pool(session, pool, model, row_id, field: str, message: str):
-    row = session.get(model, row_id) if row_id is not None else None
-    if row is None or row.pool_id != pool.id:
+    row = in_pool(session, model, pool.id, row_id)
+    if row is None:
         raise Invalid(field, message)
     return row
 

@@ -11,7 +11,7 @@ from sqlalchemy import orm
 
 import solver
 from pool.errors import N_, Conflict, Invalid, NotFound
-from pool.models import Pool, ScheduleState, SolveRun, SolveState, utcnow
+from pool.models import Pool, ScheduleState, SolveRun, SolveState, in_pool, utcnow
 from pool.planning import build_problem, newest_schedule, store_schedule
 
 MAX_TIME_LIMIT = 600.0
@@ -36,8 +36,8 @@ def start(session: orm.Session, pool: Pool, first: dt.date, last: dt.date, *, ti
 
 
 def get_run(session: orm.Session, pool: Pool, run_id: int) -> SolveRun:
-    run = session.get(SolveRun, run_id)
-    if run is None or run.pool_id != pool.id:
+    run = in_pool(session, SolveRun, pool.id, run_id)
+    if run is None:
         raise NotFound(N_("No such solve run."))
     return run
 

@@ -11,7 +11,7 @@ from wtforms import HiddenField, IntegerField, StringField, validators
 
 from pool import schedules, solve_runs
 from pool.errors import Conflict, Invalid, NotFound
-from pool.models import Need, Role, ScheduleState
+from pool.models import Need, Role, ScheduleState, in_pool
 from pool.planning import newest_schedule
 from web.access import current_pool, roles_required
 from web.database import get_session
@@ -145,12 +145,12 @@ def _weeks(found) -> list[str]:
 def occurrence(schedule_id: int):
     db, pool = get_session(), current_pool()
     found = _found(schedules.get_schedule, schedule_id)
-    need = db.get(Need, request.args.get("need", type=int) or 0)
+    need = in_pool(db, Need, pool.id, request.args.get("need", type=int))
     try:
         day = dt.date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         abort(404)
-    if need is None or need.pool_id != pool.id:
+    if need is None:
         abort(404)
     review = schedules.review(db, pool, found)
     fitting, others = schedules.leader_choices(db, pool, found, review.problem, need, day)
