@@ -179,7 +179,11 @@ def _write_json(doc: dict, output: Path | None) -> None:
 # Commands kept in their own modules, next to the services they drive.
 from pool.cli_report import seed_attendance  # noqa: E402
 from pool.cli_rhythm import rhythm_group, scheduler_command  # noqa: E402
+from pool.cli_data import register as register_data_commands  # noqa: E402
+from pool.cli_users import user_group  # noqa: E402
 
 seed.add_command(seed_attendance)
 main.add_command(scheduler_command)
 main.add_command(rhythm_group)
+main.add_command(user_group)
+register_data_commands(main)  # leader export/erase, privacy purge, backup, restore

@@ -15,10 +15,10 @@ from typing import Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from pool import notify
+from pool import audit, notify
 from pool.errors import N_, Conflict, Invalid, NotFound
 from pool.models import (Assignment, CalendarKind, CalendarPeriod, Leader, Need, Pool, Schedule, ScheduleState,
-                         in_pool, utcnow)
+                         User, in_pool, utcnow)
 from pool.planning import build_problem, published_assignments
 from pool.validate import Metrics, Violation, check_assignment, metrics, violations
 from solver import problem as sp
@@ -26,6 +26,8 @@ from solver.reasons import explain
 
 WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 STALE = N_("Someone else changed this since you loaded it. Reload the page and try again.")
+PUBLISHED_MEANWHILE = N_("Another schedule for this period was published at the same moment. Reload the page "
+                         "to see which one is published now.")
 
 
 # ------------------------------------------------------------------------------ periods
@@ -159,36 +161,48 @@ def leader_choices(session: orm.Session, pool: Pool, schedule: Schedule, problem
 
 
 # ------------------------------------------------------------------------------ the state machine
-def approve(session: orm.Session, pool: Pool, schedule_id: int, expected_version: int) -> Schedule:
+def approve(session: orm.Session, pool: Pool, schedule_id: int, expected_version: int, *,
+            actor: Optional[User] = None) -> Schedule:
     schedule = _current(session, pool, schedule_id, expected_version)
     if schedule.state is not ScheduleState.draft:
         raise Conflict(N_("Only a draft can be approved."))
+    was = audit.schedule_snapshot(schedule)
     schedule.state = ScheduleState.approved
     schedule.approved_at = utcnow()
     _flush(session)
+    audit.record(session, pool, actor, "approve", schedule, was, audit.schedule_snapshot(schedule))
     return schedule
 
 
-def publish(session: orm.Session, pool: Pool, schedule_id: int, expected_version: int) -> Schedule:
+def publish(session: orm.Session, pool: Pool, schedule_id: int, expected_version: int, *,
+            actor: Optional[User] = None) -> Schedule:
     """Make an approved schedule the period's plan; the one published before it is superseded."""
     schedule = _current(session, pool, schedule_id, expected_version)
     if schedule.state is not ScheduleState.approved:
         raise Conflict(N_("Only an approved schedule can be published."))
+    was = audit.schedule_snapshot(schedule)
+    # Lock the period's published plan first: a concurrent publication of the period waits here, and what
+    # the leaders are told is measured against the plan that is really replaced.
+    previous = session.scalars(sa.select(Schedule).where(
+        Schedule.pool_id == pool.id, Schedule.state == ScheduleState.published,
+        Schedule.period_start == schedule.period_start, Schedule.period_end == schedule.period_end)
+        .with_for_update().execution_options(populate_existing=True)).all()
     before = notify.published_before(session, pool, schedule)
-    for previous in session.scalars(sa.select(Schedule).where(
-            Schedule.pool_id == pool.id, Schedule.state == ScheduleState.published,
-            Schedule.period_start == schedule.period_start, Schedule.period_end == schedule.period_end)):
-        previous.state = ScheduleState.superseded
+    for row in previous:
+        row.state = ScheduleState.superseded
+    _flush(session)  # the old plan steps down before the new one steps up: one published plan per period
     schedule.state = ScheduleState.published
     schedule.published_at = utcnow()
-    _flush(session)
+    _flush(session, taken=PUBLISHED_MEANWHILE)
+    audit.record(session, pool, actor, "publish", schedule, was,
+                 {**audit.schedule_snapshot(schedule), "replaces_version": previous[0].version if previous else None})
     notify.schedule_published(session, pool, schedule, before)  # everyone whose assignments changed hears what
     return schedule
 
 
 # ------------------------------------------------------------------------------ hand edits (drafts only)
 def assign(session: orm.Session, pool: Pool, schedule_id: int, *, need_id: int, day: dt.date, leader_id: int,
-           expected_version: int, pinned: bool = False) -> Assignment:
+           expected_version: int, pinned: bool = False, actor: Optional[User] = None) -> Assignment:
     """Seat a leader on an occurrence, if no rule forbids it; ``expected_version`` is the schedule's."""
     schedule = _editable(session, pool, schedule_id)
     _check_version(schedule, expected_version)
@@ -201,40 +215,48 @@ def assign(session: orm.Session, pool: Pool, schedule_id: int, *, need_id: int, 
     schedule.assignments.append(row)
     _touch(schedule)
     _flush(session)
+    audit.record(session, pool, actor, "assign", row, {}, audit.assignment_snapshot(row))
     return row
 
 
-def unassign(session: orm.Session, pool: Pool, schedule_id: int, assignment_id: int, expected_version: int) -> None:
+def unassign(session: orm.Session, pool: Pool, schedule_id: int, assignment_id: int, expected_version: int, *,
+             actor: Optional[User] = None) -> None:
     """Free a seat; ``expected_version`` is the assignment's."""
     schedule = _editable(session, pool, schedule_id)
     row = _assignment(schedule, assignment_id, expected_version)
+    was = audit.assignment_snapshot(row)
     schedule.assignments.remove(row)
     _touch(schedule)
     _flush(session)
+    audit.record(session, pool, actor, "unassign", row, was, {})
 
 
 def set_pinned(session: orm.Session, pool: Pool, schedule_id: int, assignment_id: int, pinned: bool,
-               expected_version: int) -> Assignment:
+               expected_version: int, *, actor: Optional[User] = None) -> Assignment:
     """A pinned assignment stays when the period is solved again."""
     schedule = _editable(session, pool, schedule_id)
     row = _assignment(schedule, assignment_id, expected_version)
+    was = audit.assignment_snapshot(row)
     row.pinned = pinned
     _touch(schedule)
     _flush(session)
+    audit.record(session, pool, actor, "pin" if pinned else "unpin", row, was, audit.assignment_snapshot(row))
     return row
 
 
 def swap(session: orm.Session, pool: Pool, schedule_id: int, assignment_id: int, leader_id: int,
-         expected_version: int) -> Assignment:
+         expected_version: int, *, actor: Optional[User] = None) -> Assignment:
     """Put another leader on an assignment's seat, checked as if the first one had never been there."""
     schedule = _editable(session, pool, schedule_id)
     row = _assignment(schedule, assignment_id, expected_version)
     leader = _in_pool(session, pool, Leader, leader_id, "leader", N_("No such leader."))
     others = [a for a in schedule.assignments if a is not row]
     _refuse_broken(session, pool, schedule, sp.Assignment(row.need.code, row.day, leader.code), others)
+    was = audit.assignment_snapshot(row)
     row.leader_id, row.leader = leader.id, leader
     _touch(schedule)
     _flush(session)
+    audit.record(session, pool, actor, "swap", row, was, audit.assignment_snapshot(row))
     return row
 
 
@@ -328,8 +350,14 @@ def _touch(schedule: Schedule) -> None:
     schedule.solver_info = info
 
 
-def _flush(session: orm.Session) -> None:
+def _flush(session: orm.Session, taken: Optional[str] = None) -> None:
+    """Flush; a row changed by someone else meanwhile is a Conflict, and so is a uniqueness the database
+    enforces against a concurrent transaction when ``taken`` says what it means."""
     try:
         session.flush()
     except orm.exc.StaleDataError:
         raise Conflict(STALE)
+    except sa.exc.IntegrityError:
+        if taken is None:
+            raise
+        raise Conflict(taken)

@@ -14,7 +14,7 @@ from pool import config
 
 LOCALES = ("sv", "en")
 # The page areas, one blueprint each; the JSON API lists its own in web/api.
-AREAS = ("main", "auth", "club", "me", "feeds", "requests", "plan", "attendance", "report", "ops")
+AREAS = ("main", "auth", "club", "me", "feeds", "requests", "plan", "attendance", "report", "ops", "admin")
 WEB = Path(__file__).parent
 babel = Babel()
 csrf = CSRFProtect()

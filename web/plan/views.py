@@ -206,14 +206,14 @@ def assign(schedule_id: int):
     need_id, leader_id = _number("need_id"), _number("leader_id")
     return _apply(schedule_id, lambda db, pool, version: schedules.assign(
         db, pool, schedule_id, need_id=need_id, day=day, leader_id=leader_id, expected_version=version,
-        pinned=request.form.get("pinned") == "1"), _("The leader was assigned."))
+        pinned=request.form.get("pinned") == "1", actor=current_user), _("The leader was assigned."))
 
 
 @bp.post("/schedules/<int:schedule_id>/assignments/<int:assignment_id>/unassign")
 @coordinator
 def unassign(schedule_id: int, assignment_id: int):
     return _apply(schedule_id, lambda db, pool, version: schedules.unassign(
-        db, pool, schedule_id, assignment_id, version), _("The seat is free again."))
+        db, pool, schedule_id, assignment_id, version, actor=current_user), _("The seat is free again."))
 
 
 @bp.post("/schedules/<int:schedule_id>/assignments/<int:assignment_id>/pin")
@@ -221,7 +221,7 @@ def unassign(schedule_id: int, assignment_id: int):
 def pin(schedule_id: int, assignment_id: int):
     pinned = request.form.get("pinned") == "1"
     return _apply(schedule_id, lambda db, pool, version: schedules.set_pinned(
-        db, pool, schedule_id, assignment_id, pinned, version),
+        db, pool, schedule_id, assignment_id, pinned, version, actor=current_user),
         _("Pinned: the next solve keeps it.") if pinned else _("No longer pinned."))
 
 
@@ -230,18 +230,21 @@ def pin(schedule_id: int, assignment_id: int):
 def swap(schedule_id: int, assignment_id: int):
     leader_id = _number("leader_id")
     return _apply(schedule_id, lambda db, pool, version: schedules.swap(
-        db, pool, schedule_id, assignment_id, leader_id, version), _("The leader was replaced."))
+        db, pool, schedule_id, assignment_id, leader_id, version, actor=current_user),
+        _("The leader was replaced."))
 
 
 @bp.post("/schedules/<int:schedule_id>/approve")
 @coordinator
 def approve(schedule_id: int):
-    return _apply(schedule_id, lambda db, pool, version: schedules.approve(db, pool, schedule_id, version),
+    return _apply(schedule_id, lambda db, pool, version: schedules.approve(db, pool, schedule_id, version,
+                                                                           actor=current_user),
                   _("The schedule is approved. Publish it to show it to leaders and requesters."))
 
 
 @bp.post("/schedules/<int:schedule_id>/publish")
 @coordinator
 def publish(schedule_id: int):
-    return _apply(schedule_id, lambda db, pool, version: schedules.publish(db, pool, schedule_id, version),
+    return _apply(schedule_id, lambda db, pool, version: schedules.publish(db, pool, schedule_id, version,
+                                                                           actor=current_user),
                   _("The schedule is published."))
