@@ -240,7 +240,11 @@ class Schedule(Base):
     """One version of the plan for a period: draft → approved → published (then superseded)."""
     __tablename__ = "schedules"
     __table_args__ = (sa.UniqueConstraint("pool_id", "period_start", "period_end", "version"),
-                      sa.CheckConstraint("period_start <= period_end", name="ordered_period"))
+                      sa.CheckConstraint("period_start <= period_end", name="ordered_period"),
+                      # at most one published plan per period, even when two coordinators publish at once
+                      sa.Index("uq_schedules_one_published", "pool_id", "period_start", "period_end", unique=True,
+                               postgresql_where=sa.text("state = 'published'"),
+                               sqlite_where=sa.text("state = 'published'")))
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
     period_start: Mapped[dt.date]
@@ -301,6 +305,8 @@ class SolveRun(Base):
     requested_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
+    # the run's last sign of life; a queued or running run silent for too long was abandoned by a dead process
+    heartbeat_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
 class User(Base):

@@ -1,9 +1,14 @@
 """Solving a period in the background: a SolveRun row records the state and the progress, and the new
-draft is written only when the solver has finished, so a crash leaves published plans untouched."""
+draft is written only when the solver has finished, so a crash leaves published plans untouched.
+
+A live run stamps ``heartbeat_at`` every few seconds. A queued or running run silent for longer than
+ABANDONED_AFTER belonged to a process that died (killed, out of memory, a restart): it counts as failed,
+and the period may be solved again."""
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Callable, Optional
 
 import sqlalchemy as sa
@@ -16,35 +21,59 @@ from pool.planning import build_problem, newest_schedule, store_schedule
 
 MAX_TIME_LIMIT = 600.0
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+HEARTBEAT_EVERY = 5.0  # seconds between signs of life when the progress has not changed
+ABANDONED_AFTER = dt.timedelta(seconds=60)  # silence after which a run's process is taken for dead
+UNFINISHED = (SolveState.queued, SolveState.running)
+ABANDONED = "abandoned: the process solving it stopped without finishing (last sign of life %s)"
 
 
 def start(session: orm.Session, pool: Pool, first: dt.date, last: dt.date, *, time_limit: float,
-          user_id: Optional[int] = None) -> SolveRun:
-    """A queued run for first..last; one period is solved by one run at a time."""
+          user_id: Optional[int] = None, abandoned_after: dt.timedelta = ABANDONED_AFTER) -> SolveRun:
+    """A queued run for first..last; one period is solved by one live run at a time."""
     if not 0 < time_limit <= MAX_TIME_LIMIT:
         raise Invalid("time_limit", N_("Give the solver between 1 and %(max)s seconds."), max=int(MAX_TIME_LIMIT))
-    busy = session.scalar(sa.select(SolveRun.id).where(
+    unfinished = session.scalars(sa.select(SolveRun).where(
         SolveRun.pool_id == pool.id, SolveRun.period_start == first, SolveRun.period_end == last,
-        SolveRun.state.in_((SolveState.queued, SolveState.running))).limit(1))
-    if busy is not None:
+        SolveRun.state.in_(UNFINISHED))).all()
+    live = [run for run in unfinished if not give_up_if_abandoned(run, abandoned_after)]
+    if live:
         raise Conflict(N_("This period is already being solved."))
     run = SolveRun(pool_id=pool.id, period_start=first, period_end=last, time_limit=time_limit,
-                   requested_by_id=user_id, state=SolveState.queued, progress={})
+                   requested_by_id=user_id, state=SolveState.queued, progress={}, heartbeat_at=utcnow())
     session.add(run)
     session.flush()
     return run
 
 
+def give_up_if_abandoned(run: SolveRun, abandoned_after: dt.timedelta = ABANDONED_AFTER) -> bool:
+    """Mark an unfinished run failed when its process has been silent too long; whether it was."""
+    last_sign = run.heartbeat_at or run.created_at
+    if run.state not in UNFINISHED or last_sign is None or utcnow() - _aware(last_sign) <= abandoned_after:
+        return False
+    run.state, run.finished_at = SolveState.failed, utcnow()
+    run.error = ABANDONED % _aware(last_sign).isoformat(timespec="seconds")
+    return True
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite returns naive UTC
+
+
 def get_run(session: orm.Session, pool: Pool, run_id: int) -> SolveRun:
+    """The run, shown as failed when its process died (kept so when the caller commits)."""
     run = in_pool(session, SolveRun, pool.id, run_id)
     if run is None:
         raise NotFound(N_("No such solve run."))
+    give_up_if_abandoned(run)
     return run
 
 
 def recent_runs(session: orm.Session, pool: Pool, limit: int = 10) -> list[SolveRun]:
-    return list(session.scalars(sa.select(SolveRun).where(SolveRun.pool_id == pool.id)
+    runs = list(session.scalars(sa.select(SolveRun).where(SolveRun.pool_id == pool.id)
                                 .order_by(SolveRun.id.desc()).limit(limit)))
+    for run in runs:
+        give_up_if_abandoned(run)
+    return runs
 
 
 def run_in_background(factory: Callable[[], orm.Session], run_id: int, **options) -> threading.Thread:
@@ -58,7 +87,9 @@ def execute(factory: Callable[[], orm.Session], run_id: int, *, num_workers: int
     """Solve the run's period in sessions of its own and store the result as the next draft."""
     with factory() as session:
         run = session.get(SolveRun, run_id)
-        run.state = SolveState.running
+        if run.state is not SolveState.queued:
+            return  # given up as abandoned before it could start
+        run.state, run.heartbeat_at = SolveState.running, utcnow()
         session.commit()
         reporter = _Reporter(factory, run_id, run.time_limit)
         try:
@@ -71,6 +102,9 @@ def execute(factory: Callable[[], orm.Session], run_id: int, *, num_workers: int
                                       random_seed=random_seed, progress=reporter.record)
             finally:
                 reporter.end()
+            session.refresh(run)
+            if run.state is not SolveState.running:
+                return  # given up as abandoned while it was silent: another run may own the period now
             published = newest_schedule(session, pool, run.period_start, run.period_end, ScheduleState.published)
             draft = store_schedule(session, pool, result, run.period_start, run.period_end,
                                    pinned=problem.pinned, based_on=published)
@@ -114,13 +148,21 @@ class _Reporter:
         return info
 
     def _loop(self) -> None:
+        last_write = time.monotonic()
         while not self._stop.wait(PROGRESS_EVERY):
-            if self.latest is not self._written:
-                self._written = self.latest
-                try:
-                    with self.factory() as session:
-                        session.execute(sa.update(SolveRun).where(SolveRun.id == self.run_id)
-                                        .values(progress=self.snapshot()))
-                        session.commit()
-                except sa.exc.OperationalError:
-                    pass  # a busy database only delays the figures; the next tick writes them
+            latest = self.latest
+            changed = latest is not self._written
+            if (changed or time.monotonic() - last_write >= HEARTBEAT_EVERY) and self._write(changed):
+                self._written, last_write = latest, time.monotonic()
+
+    def _write(self, with_progress: bool) -> bool:
+        """Stamp the heartbeat, with the figures when they changed; False when the database was busy."""
+        values = {"heartbeat_at": utcnow(), **({"progress": self.snapshot()} if with_progress else {})}
+        try:
+            with self.factory() as session:
+                session.execute(sa.update(SolveRun).where(SolveRun.id == self.run_id,
+                                                          SolveRun.state == SolveState.running).values(**values))
+                session.commit()
+            return True
+        except sa.exc.OperationalError:
+            return False  # a busy database only delays the figures; the next tick writes them
