@@ -136,6 +136,8 @@ class Leader(Base):
     active: Mapped[bool] = mapped_column(default=True)
     calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)  # secret feed URL
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # set when the leader's personal data was erased (pool/privacy.py); the row stays for the history
+    erased_at: Mapped[Optional[dt.datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     club: Mapped[Organisation] = relationship(back_populates="leaders")
     credentials: Mapped[list["Credential"]] = relationship(

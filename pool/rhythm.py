@@ -38,6 +38,7 @@ class Rhythm:
     reminder: str = "fri 12:00"  # the reminder when next week is not yet published
     day_before: str = "18:00"  # each leader's reminder of tomorrow's assignments
     credentials: str = "02:30"  # the nightly credential check
+    privacy: str = "03:15"  # the nightly clearing of old absence reasons
     timezone: str = "Europe/Stockholm"
     solve_seconds: float = 10.0
     solver_workers: int = 1
@@ -46,8 +47,8 @@ class Rhythm:
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Rhythm":
-        """POOL_RHYTHM_DRAFT, _REMINDER, _DAY_BEFORE, _CREDENTIALS, _TIMEZONE, _SOLVE_SECONDS, _SOLVER_WORKERS,
-        _CREDENTIAL_DAYS, _REPLAN_DAYS."""
+        """POOL_RHYTHM_DRAFT, _REMINDER, _DAY_BEFORE, _CREDENTIALS, _PRIVACY, _TIMEZONE, _SOLVE_SECONDS,
+        _SOLVER_WORKERS, _CREDENTIAL_DAYS, _REPLAN_DAYS."""
         values = {}
         for item in dataclasses.fields(cls):
             raw = env.get(f"POOL_RHYTHM_{item.name.upper()}")
@@ -143,6 +144,14 @@ def deliver_outbox(sessions: Sessions, now: dt.datetime, rhythm: Optional[Rhythm
     return _summary(Counter(sent=sent, failed=failed))
 
 
+def purge_absence_reasons(sessions: Sessions, now: dt.datetime, rhythm: Optional[Rhythm] = None) -> str:
+    """Clear absence reasons kept longer than POOL_ABSENCE_REASON_DAYS after the absence (pool/privacy.py)."""
+    from pool import privacy
+    days = privacy.absence_reason_days()
+    return _each_pool(sessions, now, lambda session, pool, now: Counter(
+        reasons_cleared=privacy.purge_absence_reasons(session, pool, local_today(pool, now), days)))
+
+
 def heartbeat(sessions: Sessions, now: dt.datetime, rhythm: Optional[Rhythm] = None) -> str:
     """A test job: says which process ran it."""
     return f"pid {os.getpid()}"
@@ -155,6 +164,7 @@ JOBS: dict[str, Callable[..., str]] = {
     "credential-check": credential_check,
     "replan-broken": replan_broken,
     "deliver-outbox": deliver_outbox,
+    "purge-absence-reasons": purge_absence_reasons,
     "heartbeat": heartbeat,
 }
 
@@ -272,13 +282,15 @@ def _solve_and_store(session: orm.Session, pool: Pool, problem: sp.Problem, rhyt
     session.commit()  # keep what is done; hold no lock on the database while the solver works
     result = solver.solve(problem, time_limit=rhythm.solve_seconds, num_workers=rhythm.solver_workers,
                           random_seed=0)
-    if keep_before is not None:  # days gone by stay exactly as they happened
-        kept = [a for a in problem.pinned if a.date < keep_before]
-        result = dataclasses.replace(result, assignments=tuple(sorted(
-            set(kept) | {a for a in result.assignments if a.date >= keep_before})))
     pool = session.get(Pool, pool.id)
     based_on = session.get(Schedule, based_on_id) if based_on_id else \
         newest_schedule(session, pool, first, last, ScheduleState.published)
+    if keep_before is not None:  # days gone by stay exactly as they happened, even seats a rule now forbids
+        # (a leader since deactivated or erased): they are history, and the reports count them
+        kept = schedules.plain(a for a in based_on.assignments if a.day < keep_before) if based_on else \
+            [a for a in problem.pinned if a.date < keep_before]
+        result = dataclasses.replace(result, assignments=tuple(sorted(
+            set(kept) | {a for a in result.assignments if a.date >= keep_before})))
     draft = store_schedule(session, pool, result, first, last, pinned=problem.pinned, based_on=based_on)
     draft.solver_info = {**draft.solver_info, "proposal": marker}
     session.add(SolveRun(pool_id=pool.id, period_start=first, period_end=last, state=SolveState.done,

@@ -54,6 +54,7 @@ def job_specs(settings: Optional[rhythm.Rhythm] = None, env=os.environ) -> list[
              JobSpec("approval-reminder", at(settings.reminder), 6 * 3600),
              JobSpec("day-before", at(settings.day_before), 3 * 3600),
              JobSpec("credential-check", at(settings.credentials), 12 * 3600),
+             JobSpec("purge-absence-reasons", at(settings.privacy), 12 * 3600),
              JobSpec("replan-broken", IntervalTrigger(minutes=1, timezone=zone), 300),
              JobSpec("deliver-outbox", IntervalTrigger(minutes=1, timezone=zone), 300)]
     heartbeat = env.get("POOL_SCHEDULER_HEARTBEAT")

@@ -31,9 +31,9 @@ def test_the_jobs_page_shows_each_job_with_a_run_now_button(as_role):
     page = client.get(client.base_url + "/ops/")
     assert page.status_code == 200
     for label in ("Veckans förslag", "Påminnelse om godkännande", "Påminnelser dagen före", "Kontroll av utdrag",
-                  "Omplanering vid frånvaro"):
+                  "Omplanering vid frånvaro", "Rensa gamla frånvaroorsaker"):
         assert label in page.text
-    assert page.text.count(">Kör nu</button>") == 6 and "aldrig" in page.text
+    assert page.text.count(">Kör nu</button>") == 7 and "aldrig" in page.text
     assert "Drift" in client.get(client.base_url + "/plan/").text  # in the menu
 
 

@@ -11,4 +11,4 @@ ROLE_HOME[Role.club_admin] = "club.leaders"
 menu_item({Role.club_admin}, "club.leaders", _l("Leaders"))
 menu_item({Role.club_admin}, "club.import_upload", _l("Import leaders"))
 
-from web.club import views  # noqa: E402,F401
+from web.club import privacy, views  # noqa: E402,F401

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length
 
-from pool import feeds, leaders
+from pool import feeds, leaders, privacy
 from pool.errors import Invalid, NotFound
 from pool.models import Role
 from web.club.forms import AvailabilityForm, ToggleForm
@@ -73,6 +73,15 @@ def calendar_link():
         flash(_("Your calendar link is ready.") if fresh else
               _("You have a new calendar link; the old one no longer works."))
     return redirect(url_for("my.week") + "#calendar")
+
+
+@bp.get("/personal-data.json")
+@leader_only
+def personal_data():
+    """Everything the pool holds about me, as a file (the right of access)."""
+    from web.club.privacy import json_download
+    me = _me()
+    return json_download(privacy.export_leader(get_session(), me), f"personuppgifter-{me.code}.json")
 
 
 @bp.route("/absence", methods=["GET", "POST"])

@@ -26,6 +26,9 @@ JOB_LABELS = {
     "replan-broken": (_l("Re-plan after absences"),
                       _l("Published assignments broken by an absence get a re-plan proposal within a minute.")),
     "deliver-outbox": (_l("Send e-mail"), _l("Sends the outbox by SMTP when it is configured.")),
+    "purge-absence-reasons": (_l("Clear old absence reasons"),
+                              _l("Reasons for absences are cleared a set number of days after the absence ends "
+                                 "(POOL_ABSENCE_REASON_DAYS, 30 unless set); the dates stay.")),
     "heartbeat": (_l("Heartbeat"), _l("A test job.")),
 }
 
