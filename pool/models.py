@@ -325,6 +325,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(sa.String(5), default="sv")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # part of every session's user id: moving it on ends all sessions of the account, cookies included
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Optional[Organisation]] = relationship()
     leader: Mapped[Optional[Leader]] = relationship()
@@ -338,7 +340,7 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
 
 class Attendance(Base):

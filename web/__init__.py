@@ -40,10 +40,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("POOL_HTTPS", "") == "1",
+        # failed sign-ins are counted here (web/auth/throttle.py); redis:// shares the count between processes
+        RATELIMIT_STORAGE_URI=os.environ.get("POOL_RATELIMIT_STORAGE_URI", "memory://"),
     )
     if test_config:
         app.config.update(test_config)
-    app.config.setdefault("SECRET_KEY", os.environ.get("POOL_SECRET_KEY") or _instance_secret(app))
+    if not app.config.get("SECRET_KEY"):  # only then: a configured key must not leave a key file behind
+        app.config["SECRET_KEY"] = os.environ.get("POOL_SECRET_KEY") or _instance_secret(app)
 
     from web import database
     from web.access import login_manager, menu_for
@@ -55,9 +58,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_security_headers)
 
     from web import api
+    from web.auth import throttle
     for area in AREAS:
         app.register_blueprint(import_module(f"web.{area}").bp)
     api.init_app(app)
+    throttle.init_app(app)
     return app
 
 

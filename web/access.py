@@ -16,9 +16,13 @@ login_manager.login_message = None
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user a session names, unless the account was switched off or signed out since (epoch moved on)."""
+    user_id, _, epoch = session_id.partition(":")
     user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or str(user.session_epoch) != epoch:
+        return None
+    return user
 
 
 def roles_required(*roles: Role):

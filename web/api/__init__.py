@@ -6,9 +6,15 @@ token; it uses the same sign-in and the same roles as the pages.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import re
+
+from apispec import BasePlugin
+from flask import Flask, abort, current_app, jsonify, request
 from flask_babel import gettext
+from flask_login import current_user
 from flask_smorest import Api
+from marshmallow import ValidationError, fields, validate
+from werkzeug.routing import IntegerConverter
 
 from pool.errors import Conflict, Invalid, NotFound
 
@@ -39,10 +45,26 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         login_manager.blueprint_login_views[blueprint.name] = None  # anonymous API calls get 401
         api.register_blueprint(blueprint, url_prefix=f"/api/{blueprint.name}")
+    app.before_request(_roles_first)
     app.before_request(_json_writes_only)
     app.register_error_handler(Invalid, _invalid)
     app.register_error_handler(Conflict, lambda e: _error(409, e))
     app.register_error_handler(NotFound, lambda e: _error(404, e))
+
+
+def _roles_first():
+    """Refuse callers the view's roles exclude (401/403) before the body is read or checked, as the
+    decorators of a view would only after flask-smorest has validated its arguments."""
+    if not request.path.startswith("/api/") or request.endpoint is None:
+        return None
+    roles = getattr(current_app.view_functions.get(request.endpoint), "allowed_roles", None)
+    if roles is None:
+        return None
+    if not current_user.is_authenticated:
+        abort(401)
+    if current_user.role not in roles:
+        abort(403)
+    return None
 
 
 def _json_writes_only():

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
-from pool.accounts import authenticate
+from pool.accounts import authenticate, end_sessions
 from web.access import home_for
 from web.auth import bp
 from web.database import get_session
@@ -35,8 +36,20 @@ def login():
     return render_template("auth/login.html", form=form, error=error), 401 if error else 200
 
 
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(_error):
+    """The sign-in page again, with the typed address kept and a message saying why nothing was checked."""
+    form = LoginForm()
+    error = _l("Too many failed sign-in attempts. Wait a while and try again.")
+    return render_template("auth/login.html", form=form, error=error), 429
+
+
 @bp.post("/logout")
 def logout():
+    """Sign out here and everywhere: a copied session cookie is worthless afterwards."""
+    if current_user.is_authenticated:
+        end_sessions(get_session(), current_user)
+        get_session().commit()
     logout_user()
     session.clear()
     return redirect(url_for("main.home"))
