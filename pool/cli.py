@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from pool import config, db
 
 
+POOL_SLUG_MAX = 60  # the pools.slug column
+
+
 class BadInput(click.ClickException):
     """Malformed or inconsistent input: one readable line, exit status 2."""
     exit_code = 2
@@ -112,6 +115,8 @@ def import_(problem_file: Path, slug: str | None) -> None:
     from pool.planning import ImportConflict, import_problem
     problem = _read_problem(problem_file)
     slug = slug or problem.name or problem_file.stem
+    if len(slug) > POOL_SLUG_MAX:
+        raise BadInput(f"--pool: {slug[:20]!r}… is longer than {POOL_SLUG_MAX} characters; name the pool with --pool")
     try:
         with db.transaction(_engine()) as session:
             import_problem(session, problem, slug=slug, name=problem.name)

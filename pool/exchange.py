@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from solver.problem import (Absence, Assignment, Club, Leader, Need, Problem, Schedule, Site,
                             Unfilled, Window, clock, occurrence_dates, span)
@@ -18,6 +19,11 @@ from solver.problem import (Absence, Assignment, Club, Leader, Need, Problem, Sc
 PROBLEM_FORMAT = "pool-problem/1"
 SCHEDULE_FORMAT = "pool-schedule/1"
 _MISSING = object()
+MAX_INTEGER = 2**31 - 1  # integers are 32-bit columns in the database
+ID_LENGTH = 60  # the longest id (code) a site, club or leader can have in the database; a need's is 80
+NEED_ID_LENGTH = 80
+NAME_LENGTH = 200  # names, titles and reasons
+AREA_LENGTH = 100
 
 
 class ExchangeError(ValueError):
@@ -56,10 +62,36 @@ def _field(obj: dict, key: str, path: str, kind: type, default: Any = _MISSING) 
         return default
     if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
         raise ExchangeError(where, f"expected an integer, got {_show(value)}")
+    if kind is int and abs(value) > MAX_INTEGER:
+        raise ExchangeError(where, f"{value} is too large (at most {MAX_INTEGER})")
     if kind is not int and not isinstance(value, kind):
         names = {str: "a string", list: "a list", dict: "an object"}
         raise ExchangeError(where, f"expected {names[kind]}, got {_show(value)}")
+    if kind is str:
+        _no_nul(value, where)
     return value
+
+
+def _no_nul(text: str, path: str) -> None:
+    if "\x00" in text:
+        raise ExchangeError(path, f"{_show(text)} contains a NUL character")
+
+
+def _text(obj: dict, key: str, path: str, most: int, default: Any = _MISSING) -> str:
+    """A string field that fits its database column."""
+    value = _field(obj, key, path, str, default)
+    if value is not None and len(value) > most:
+        raise ExchangeError(_join(path, key), f"{_show(value)} is longer than {most} characters")
+    return value
+
+
+def _timezone(doc: dict) -> str:
+    name = _field(doc, "timezone", "", str, "Europe/Stockholm")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ExchangeError("timezone", f"{_show(name)} is not a time zone such as 'Europe/Stockholm'") from None
+    return name
 
 
 def _date(value: Any, path: str) -> dt.date:
@@ -94,6 +126,7 @@ def _strings(obj: dict, key: str, path: str) -> list[str]:
     for i, value in enumerate(values):
         if not isinstance(value, str):
             raise ExchangeError(f"{_join(path, key)}[{i}]", f"expected a string, got {_show(value)}")
+        _no_nul(value, f"{_join(path, key)}[{i}]")
     return values
 
 
@@ -103,8 +136,8 @@ def _items(doc: dict, key: str, required: bool = True) -> list[tuple[str, dict]]
     return [(f"{key}[{i}]", _object(value, f"{key}[{i}]")) for i, value in enumerate(values)]
 
 
-def _unique_id(obj: dict, path: str, seen: dict) -> str:
-    ident = _field(obj, "id", path, str)
+def _unique_id(obj: dict, path: str, seen: dict, most: int = ID_LENGTH) -> str:
+    ident = _text(obj, "id", path, most)
     if not ident:
         raise ExchangeError(f"{path}.id", "must not be empty")
     if ident in seen:
@@ -135,13 +168,13 @@ def parse_problem(doc: Any) -> Problem:
     leaders = _parse_leaders(doc, clubs)
     needs = {n.id: n for n in _parse_needs(doc, sites, start, end)}
     return Problem(
-        name=_field(doc, "name", "", str, ""),
+        name=_text(doc, "name", "", NAME_LENGTH, ""),
         start=start, end=end, sites=sites, clubs=clubs, leaders=leaders, needs=needs,
         travel=_parse_travel(doc, sites),
         default_travel=_non_negative(doc, "default_travel_minutes", "", 0),
         baseline=_parse_baseline(doc, needs, leaders),
         pinned=_parse_pinned(doc, needs, leaders),
-        timezone=_field(doc, "timezone", "", str, "Europe/Stockholm"),
+        timezone=_timezone(doc),
     )
 
 
@@ -149,7 +182,7 @@ def _parse_sites(doc: dict) -> dict[str, Site]:
     sites: dict[str, Site] = {}
     for path, obj in _items(doc, "sites"):
         ident = _unique_id(obj, path, sites)
-        sites[ident] = Site(ident, _field(obj, "name", path, str, ""), _field(obj, "area", path, str, ""))
+        sites[ident] = Site(ident, _text(obj, "name", path, NAME_LENGTH, ""), _text(obj, "area", path, AREA_LENGTH, ""))
     return sites
 
 
@@ -157,7 +190,7 @@ def _parse_clubs(doc: dict) -> dict[str, Club]:
     clubs: dict[str, Club] = {}
     for path, obj in _items(doc, "clubs"):
         ident = _unique_id(obj, path, clubs)
-        clubs[ident] = Club(ident, _field(obj, "name", path, str, ""),
+        clubs[ident] = Club(ident, _text(obj, "name", path, NAME_LENGTH, ""),
                             _non_negative(obj, "pledged_minutes_per_week", path))
     return clubs
 
@@ -184,7 +217,7 @@ def _parse_leaders(doc: dict, clubs: dict) -> dict[str, Leader]:
         ident = _unique_id(obj, path, leaders)
         leaders[ident] = Leader(
             id=ident, club=_reference(obj, "club", path, clubs, "club"),
-            name=_field(obj, "name", path, str, ""),
+            name=_text(obj, "name", path, NAME_LENGTH, ""),
             skills=frozenset(_strings(obj, "skills", path)),
             credentials=_parse_credentials(obj, path),
             availability=tuple(sorted((_parse_window(w, p) for p, w in _sub_items(obj, "availability", path)),
@@ -206,7 +239,7 @@ def _parse_credentials(obj: dict, path: str) -> dict[str, dt.date]:
     """kind -> valid until; a kind listed twice keeps the later date (a renewal)."""
     credentials: dict[str, dt.date] = {}
     for p, cred in _sub_items(obj, "credentials", path):
-        kind = _field(cred, "kind", p, str)
+        kind = _text(cred, "kind", p, ID_LENGTH)
         until = _date(_field(cred, "valid_until", p, str), f"{p}.valid_until")
         credentials[kind] = max(until, credentials.get(kind, until))
     return credentials
@@ -230,13 +263,13 @@ def _parse_absence(obj: dict, path: str) -> Absence:
     last = _date(_field(obj, "to", path, str), f"{path}.to")
     if last < first:
         raise ExchangeError(f"{path}.to", f"'{last}' is before 'from' '{first}'")
-    return Absence(first, last, _field(obj, "reason", path, str, ""))
+    return Absence(first, last, _text(obj, "reason", path, NAME_LENGTH, ""))
 
 
 def _parse_needs(doc: dict, sites: dict, period_start: dt.date, period_end: dt.date) -> list[Need]:
     needs: dict[str, Need] = {}
     for path, obj in _items(doc, "needs"):
-        ident = _unique_id(obj, path, needs)
+        ident = _unique_id(obj, path, needs, NEED_ID_LENGTH)
         needs[ident] = _parse_need(obj, path, ident, sites, period_start, period_end)
     return list(needs.values())
 
@@ -262,7 +295,7 @@ def _parse_need(obj: dict, path: str, ident: str, sites: dict,
                                    first=first, last=last, except_dates=except_dates)
     return Need(
         id=ident, site=_reference(obj, "site", path, sites, "site"),
-        title=_field(obj, "title", path, str, ""), start=start, end=end, seats=seats,
+        title=_text(obj, "title", path, NAME_LENGTH, ""), start=start, end=end, seats=seats,
         priority=priority, skills=frozenset(_strings(obj, "skills", path)),
         credentials=frozenset(_strings(obj, "credentials", path)), weekdays=weekdays, dates=dates,
         first=first, last=last, except_dates=except_dates, occurrences=occurrences)
@@ -311,7 +344,12 @@ def _parse_pinned(doc: dict, needs: dict, leaders: dict) -> tuple[Assignment, ..
 
 
 def problem_to_doc(problem: Problem) -> dict:
-    """A :class:`Problem` as a ``pool-problem/1`` document; ``parse_problem`` gives it back."""
+    """A :class:`Problem` as a ``pool-problem/1`` document; ``parse_problem`` gives it back.
+
+    Baseline and pinned entries of a need that does not run in the period, or of a leader no longer
+    active, are left out: the format can only name what the document lists."""
+    listed = lambda entries: [_entry_doc(a) for a in entries  # noqa: E731
+                              if a.need in problem.needs and a.leader in problem.leaders]
     return {
         "format": PROBLEM_FORMAT,
         "name": problem.name,
@@ -323,8 +361,8 @@ def problem_to_doc(problem: Problem) -> dict:
         "clubs": [_club_doc(c) for c in problem.clubs.values()],
         "leaders": [_leader_doc(l) for l in problem.leaders.values()],
         "needs": [_need_doc(n) for n in problem.needs.values()],
-        "baseline": [_entry_doc(a) for a in problem.baseline],
-        "pinned": [_entry_doc(a) for a in problem.pinned],
+        "baseline": listed(problem.baseline),
+        "pinned": listed(problem.pinned),
     }
 
 

@@ -11,6 +11,7 @@ The file has a header row; columns may be named in English or Swedish, in any or
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -27,7 +28,9 @@ from pool.leaders import LeaderInput, Window, create_leader, normal_tags, proble
 from pool.models import Leader, Organisation
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an .xlsx is a zip: a small file can unpack to gigabytes
 MAX_ROWS = 1000
+MAX_COLUMNS = 50  # cells read per row; the columns that matter are few
 COLUMNS = {  # every accepted header (lower case) → the field it fills
     "name": "name", "namn": "name",
     "email": "email", "e-mail": "email", "e-post": "email", "epost": "email",
@@ -75,36 +78,63 @@ def read_file(filename: str, content: bytes) -> list[dict[str, str]]:
 
 
 def _csv_table(content: bytes) -> list[list[str]]:
-    if b"\0" in content:
+    text = _decoded(content)
+    if "\0" in text:
         raise Invalid("file", N_("The file is not a CSV text file."))
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # what Excel in Sweden saves as CSV
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     try:
-        return [row for row in csv.reader(io.StringIO(text), dialect)]
+        return [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]  # a lone \r ends a line
     except csv.Error as error:
         raise Invalid("file", N_("The CSV file cannot be read: %(reason)s"), reason=str(error)) from error
 
 
+def _decoded(content: bytes) -> str:
+    """UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode text"), else Windows-1252,
+    which is what Excel in Sweden saves as CSV."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Invalid("file", N_("The file is not a CSV text file.")) from None
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
 def _xlsx_table(content: bytes) -> list[list[str]]:
+    """The non-empty rows of the first sheet. The sheet's declared size is not trusted (it may claim
+    a million rows of 16 384 cells), and reading stops once there are more rows than allowed."""
     import openpyxl
+    unreadable = Invalid("file", N_("The file cannot be read as an Excel workbook (.xlsx)."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())  # zipfile reads no more than this
+    except Exception as error:
+        raise unreadable from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise Invalid("file", N_("The workbook unpacks to more than %(max)s MB; save it again with only the leaders."),
+                      max=MAX_UNPACKED_BYTES // (1024 * 1024))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise Invalid("file", N_("The file cannot be read as an Excel workbook (.xlsx).")) from error
+    except Exception as error:  # whatever the parser trips over in a malformed file
+        raise unreadable from error
     try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
         table = []
         for row in sheet.iter_rows(values_only=True):
-            table.append([_cell_text(value) for value in row])
-            if len(table) > MAX_ROWS + 1:
-                break
+            cells = [_cell_text(value) for value in row[:MAX_COLUMNS]]
+            if any(cell.strip() for cell in cells):
+                table.append(cells)
+                if len(table) > MAX_ROWS + 1:
+                    break
         return table
+    except Exception as error:
+        raise unreadable from error
     finally:
         workbook.close()
 

@@ -40,7 +40,7 @@ def csv_text(table: Table) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow([as_text(header) for header in table.headers])
     for row in table.rows:
         writer.writerow([_csv_cell(cell) for cell in row])
     return out.getvalue()
@@ -53,7 +53,16 @@ def _csv_cell(cell: Cell) -> str:
         return f"{cell:.4f}".rstrip("0").rstrip(".")
     if isinstance(cell, Decimal):
         return f"{cell:.2f}"
-    return str(cell)
+    return as_text(cell) if isinstance(cell, str) else str(cell)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(text: str) -> str:
+    """Text a spreadsheet would run as a formula (a need titled ``=HYPERLINK(…)``, ``@SUM(…)``, ``-1+1``)
+    gets a leading apostrophe, which spreadsheets show as text and do not evaluate."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 NUMBER_FORMATS = {"hours": "0.0", "percent": "0.0%", "money": "#,##0.00", "count": "0"}
@@ -65,21 +74,29 @@ def xlsx_bytes(tables: Sequence[Table], title: str = "") -> bytes:
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.key))
-        sheet.append([table.title])
+        _append(sheet, [table.title])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(table.headers)
+        _append(sheet, table.headers)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([float(c) if isinstance(c, Decimal) else c for c in row])
+            _append(sheet, [float(c) if isinstance(c, Decimal) else c for c in row])
         _format_columns(sheet, table)
         if table.note:
             sheet.append([])
-            sheet.append([table.note])
+            _append(sheet, [table.note])
     book.properties.title = title
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _append(sheet, values: list) -> None:
+    """A row whose text stays text: openpyxl would store a string starting with '=' as a formula."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _format_columns(sheet, table: Table) -> None:

@@ -101,6 +101,16 @@ def test_not_json_is_one_line_too(database_url, tmp_path):
     assert done.returncode == 2 and "not valid JSON" in done.stderr and done.stderr.count("\n") == 1
 
 
+def test_a_pool_name_too_long_for_a_slug_is_one_line(database_url, tmp_path):
+    source = tmp_path / "long.json"
+    source.write_text(json.dumps({**problem_to_doc(small_problem()), "name": "x" * 61}))
+    before = row_counts(database_url)
+    done = pool_cmd(database_url, "import", str(source))
+    assert done.returncode == 2 and "longer than 60 characters" in done.stderr and done.stderr.count("\n") == 1
+    assert row_counts(database_url) == before
+    assert pool_cmd(database_url, "import", "--pool", "short", str(source)).returncode == 0
+
+
 def test_export_with_an_unknown_pool_fails_cleanly(database_url):
     done = pool_cmd(database_url, "export", "--pool", "atlantis", "--from", "2027-01-11", "--to", "2027-01-17")
     assert done.returncode == 2 and "--pool: no pool named 'atlantis'" in done.stderr

@@ -191,3 +191,45 @@ def test_unreadable_uploads_are_refused_with_a_clear_message(club, name, content
 def test_a_huge_upload_is_refused_before_it_is_read(club):
     answer = upload(club, "ledare.csv", b"name\n" + b"x" * (3 * 1024 * 1024))
     assert answer.status_code == 413 and "Filen är större än 2 MB." in answer.text
+
+
+def _bomb() -> bytes:
+    """A small .xlsx (a zip) that would unpack to more than 40 MB."""
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (41 * 1024 * 1024))
+    return out.getvalue()
+
+
+def _workbook(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("ledare.xlsx", lambda: _bomb(), "Arbetsboken packas upp till mer än 40 MB."),
+    ("ledare.xlsx", lambda: _workbook([["name"]] + [[f"L{i}"] for i in range(1001)]), "Filen har fler än 1000 ledare."),
+    ("ledare.csv", lambda: b"Eva Ny,eva@example.se\n", "en av dem måste heta ”namn”"),
+    ("ledare.csv", lambda: "namn\nÅsa\n".encode("utf-16")[:-1], "Filen är ingen CSV-textfil."),
+    ("ledare.xlsx", lambda: _workbook([["name"], ["Eva"]])[:600], "går inte att läsa som en Excel-arbetsbok"),
+    ("ledare.csv", lambda: bytes(range(1, 256)) * 10, "en av dem måste heta ”namn”"),  # binary, no NUL
+], ids=["zip bomb", "too many rows", "no header", "broken utf-16", "cut workbook", "binary"])
+def test_hostile_uploads_are_refused_beside_the_field_and_save_nothing(club, live_db, name, content, message):
+    before = live_db.count_leaders()
+    answer = upload(club, name, content())
+    assert answer.status_code == 422 and message in beside(answer.text, "file")
+    assert live_db.count_leaders() == before
+
+
+def test_a_utf16_file_with_formula_like_text_previews_and_saves_it_as_text(club, live_db):
+    text = "namn\te-post\n=cmd|' /C calc'!A0\tformel@example.se\n"
+    preview = upload(club, "ledare.txt", text.encode("utf-16"))
+    assert "Alla rader är i ordning" in preview.text
+    action = re.search(r'action="(/club/leaders/import/[^"]+)"', preview.text).group(1)
+    club.post(club.base_url + action, data={"csrf_token": csrf(preview.text)})
+    assert live_db.scalar(sa.select(Leader.name).where(Leader.email == "formel@example.se")) == "=cmd|' /C calc'!A0"

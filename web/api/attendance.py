@@ -15,6 +15,7 @@ from pool.errors import N_, NotFound
 from pool.models import Role
 from web.access import current_pool, roles_required
 from web.database import get_session
+from web.api import Count, Text
 
 blp = flask_smorest.Blueprint("attendance", __name__,
                               description="Attendance notes after sessions: held or cancelled, counts only "
@@ -28,10 +29,10 @@ class WeekQuery(Schema):
 
 class AttendanceSchema(Schema):
     held = fields.Boolean(required=True)
-    participants = fields.Integer(load_default=None, allow_none=True)
-    girls = fields.Integer(load_default=None, allow_none=True, metadata={"description": "of the participants"})
-    cancel_reason = fields.String(load_default="")
-    row_version = fields.Integer(load_default=None, allow_none=True,
+    participants = Count(load_default=None, allow_none=True)
+    girls = Count(load_default=None, allow_none=True, metadata={"description": "of the participants"})
+    cancel_reason = Text(load_default="")
+    row_version = Count(load_default=None, allow_none=True,
                                  metadata={"description": "the version read; omit when there was no note"})
     recorded_at = fields.DateTime(dump_only=True)
 
@@ -70,7 +71,7 @@ def _day(text: str) -> dt.date:
         abort(404)
 
 
-@blp.route("/<int:need_id>/<day>")
+@blp.route("/<id:need_id>/<day>")
 @blp.response(200, AttendanceSchema)
 @recorders
 def get_note(need_id: int, day: str):
@@ -83,7 +84,7 @@ def get_note(need_id: int, day: str):
     return note
 
 
-@blp.route("/<int:need_id>/<day>", methods=["PUT"])
+@blp.route("/<id:need_id>/<day>", methods=["PUT"])
 @blp.arguments(AttendanceSchema)
 @blp.response(200, AttendanceSchema)
 @recorders

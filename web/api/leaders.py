@@ -15,6 +15,7 @@ from pool.models import Leader, Role
 from solver.problem import DAY, clock
 from web.access import roles_required
 from web.database import get_session
+from web.api import Count, Money, Text
 
 blp = flask_smorest.Blueprint("leaders", __name__, description="A club's leaders: details, availability, "
                                                                 "absences, and the club's pledge (club admins).")
@@ -36,11 +37,14 @@ class Clock(fields.Field):
         raise ValidationError("Use a time of day such as 19:00.")
 
 
+CLOCK = {"type": "string", "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "19:00"}
+
+
 class WindowSchema(Schema):
     weekday = fields.Integer(required=True, metadata={"description": "ISO weekday, 1 = Monday"})
-    start = fields.Method("_start", deserialize="_load_start", required=True)
+    start = fields.Method("_start", deserialize="_load_start", required=True, metadata=CLOCK)
     end = fields.Method("_end", deserialize="_load_end", required=True,
-                        metadata={"description": "at or before start: runs past midnight"})
+                        metadata={**CLOCK, "description": "at or before start: runs past midnight"})
 
     def _start(self, window):
         return Clock()._serialize(window.start_minute, "start", window)
@@ -56,7 +60,7 @@ class WindowSchema(Schema):
 
 
 class CredentialSchema(Schema):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    kind = Text(required=True, validate=validate.Length(min=1, max=60))
     valid_until = fields.Date(required=True)
     status = fields.Method("_status", dump_only=True, metadata={"description": "valid, expiring or expired"})
 
@@ -68,23 +72,23 @@ class AbsenceSchema(Schema):
     id = fields.Integer(dump_only=True)
     first_day = fields.Date(required=True)
     last_day = fields.Date(required=True)
-    reason = fields.String(load_default="")
+    reason = Text(load_default="")
 
 
 class LeaderSchema(Schema):
     id = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
-    name = fields.String(required=True)
-    email = fields.String(load_default="")
-    phone = fields.String(load_default="")
-    skills = fields.List(fields.String(), load_default=list)
+    name = Text(required=True)
+    email = Text(load_default="")
+    phone = Text(load_default="")
+    skills = fields.List(Text(), load_default=list)
     credentials = fields.List(fields.Nested(CredentialSchema), load_default=list)
     availability = fields.List(fields.Nested(WindowSchema), load_default=list)
     absences = fields.List(fields.Nested(AbsenceSchema), load_default=list)
-    max_minutes_per_day = fields.Integer(allow_none=True, load_default=None)
-    max_minutes_per_week = fields.Integer(allow_none=True, load_default=None)
-    hourly_wage = fields.Decimal(allow_none=True, load_default=None, as_string=True, places=2)
+    max_minutes_per_day = Count(allow_none=True, load_default=None)
+    max_minutes_per_week = Count(allow_none=True, load_default=None)
+    hourly_wage = Money(allow_none=True, load_default=None)
 
 
 class AvailabilitySchema(Schema):
@@ -92,7 +96,7 @@ class AvailabilitySchema(Schema):
 
 
 class PledgeSchema(Schema):
-    pledged_minutes_per_week = fields.Integer(allow_none=True, required=True)
+    pledged_minutes_per_week = Count(allow_none=True, required=True)
 
 
 def leader_input(body: dict) -> LeaderInput:
@@ -138,14 +142,14 @@ def create_leader(body):
     return leader
 
 
-@blp.route("/<int:leader_id>")
+@blp.route("/<id:leader_id>")
 @blp.response(200, LeaderSchema)
 @club_admin
 def get_leader(leader_id: int):
     return _leader(leader_id)
 
 
-@blp.route("/<int:leader_id>", methods=["PUT"])
+@blp.route("/<id:leader_id>", methods=["PUT"])
 @blp.arguments(LeaderSchema)
 @blp.response(200, LeaderSchema)
 @club_admin
@@ -157,7 +161,7 @@ def update_leader(body, leader_id: int):
     return leader
 
 
-@blp.route("/<int:leader_id>", methods=["DELETE"])
+@blp.route("/<id:leader_id>", methods=["DELETE"])
 @blp.response(204)
 @club_admin
 def deactivate_leader(leader_id: int):
@@ -166,7 +170,7 @@ def deactivate_leader(leader_id: int):
     get_session().commit()
 
 
-@blp.route("/<int:leader_id>/activate", methods=["POST"])
+@blp.route("/<id:leader_id>/activate", methods=["POST"])
 @blp.response(200, LeaderSchema)
 @club_admin
 def activate_leader(leader_id: int):
@@ -176,7 +180,7 @@ def activate_leader(leader_id: int):
     return leader
 
 
-@blp.route("/<int:leader_id>/availability", methods=["PUT"])
+@blp.route("/<id:leader_id>/availability", methods=["PUT"])
 @blp.arguments(AvailabilitySchema)
 @blp.response(200, AvailabilitySchema)
 @club_admin
@@ -187,14 +191,14 @@ def set_availability(body, leader_id: int):
     return leader
 
 
-@blp.route("/<int:leader_id>/absences")
+@blp.route("/<id:leader_id>/absences")
 @blp.response(200, AbsenceSchema(many=True))
 @club_admin
 def list_absences(leader_id: int):
     return _leader(leader_id).absences
 
 
-@blp.route("/<int:leader_id>/absences", methods=["POST"])
+@blp.route("/<id:leader_id>/absences", methods=["POST"])
 @blp.arguments(AbsenceSchema)
 @blp.response(201, AbsenceSchema)
 @club_admin
@@ -205,7 +209,7 @@ def add_absence(body, leader_id: int):
     return absence
 
 
-@blp.route("/<int:leader_id>/absences/<int:absence_id>", methods=["DELETE"])
+@blp.route("/<id:leader_id>/absences/<id:absence_id>", methods=["DELETE"])
 @blp.response(204)
 @club_admin
 def remove_absence(leader_id: int, absence_id: int):

@@ -13,6 +13,7 @@ from pool.errors import NotFound
 from pool.models import Need, Role
 from web.access import current_pool, roles_required
 from web.database import get_session
+from web.api import Id, Text
 
 blp = flask_smorest.Blueprint("needs", __name__, description="A requesting unit's needs: recurring on weekdays "
                                                               "or one-off on dates (requesters).")
@@ -30,8 +31,8 @@ class NeedSchema(Schema):
     id = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
-    title = fields.String(required=True)
-    site = fields.Integer(required=True, attribute="site_id", metadata={"description": "id of one of the pool's sites"})
+    title = Text(required=True)
+    site = Id(required=True, attribute="site_id", metadata={"description": "id of one of the pool's sites"})
     weekdays = fields.List(fields.Integer(), load_default=list, metadata={"description": "ISO weekdays, 1 = Monday"})
     dates = fields.List(fields.Date(), load_default=list, metadata={"description": "the dates of a one-off need"})
     start = ClockText(required=True, attribute="start_minute")
@@ -41,12 +42,12 @@ class NeedSchema(Schema):
     first_day = fields.Date(allow_none=True, load_default=None)
     last_day = fields.Date(allow_none=True, load_default=None)
     follows_school_calendar = fields.Boolean(load_default=False)
-    skills = fields.List(fields.String(), load_default=list)
-    credentials = fields.List(fields.String(), load_default=list)
+    skills = fields.List(Text(), load_default=list)
+    credentials = fields.List(Text(), load_default=list)
     priority = fields.Integer(load_default=3, metadata={"description": "1 (low) to 5 (high)"})
     activity_kind = fields.String(load_default="", validate=validate.OneOf(("",) + services.ACTIVITY_KINDS))
-    description = fields.String(load_default="")
-    contact = fields.String(load_default="")
+    description = Text(load_default="")
+    contact = Text(load_default="")
     confidential = fields.Boolean(load_default=False)
 
     def get_attribute(self, obj, attr, default):
@@ -91,14 +92,14 @@ def create_need(body):
     return need
 
 
-@blp.route("/<int:need_id>")
+@blp.route("/<id:need_id>")
 @blp.response(200, NeedSchema)
 @requester
 def get_need(need_id: int):
     return services.get_need(get_session(), current_pool(), need_id, _unit())
 
 
-@blp.route("/<int:need_id>", methods=["PUT"])
+@blp.route("/<id:need_id>", methods=["PUT"])
 @blp.arguments(NeedSchema)
 @blp.response(200, NeedSchema)
 @requester
@@ -109,7 +110,7 @@ def update_need(body, need_id: int):
     return need
 
 
-@blp.route("/<int:need_id>", methods=["DELETE"])
+@blp.route("/<id:need_id>", methods=["DELETE"])
 @blp.response(204)
 @requester
 def deactivate_need(need_id: int):
@@ -118,7 +119,7 @@ def deactivate_need(need_id: int):
     get_session().commit()
 
 
-@blp.route("/<int:need_id>/activate", methods=["POST"])
+@blp.route("/<id:need_id>/activate", methods=["POST"])
 @blp.response(200, NeedSchema)
 @requester
 def activate_need(need_id: int):

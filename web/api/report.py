@@ -14,6 +14,7 @@ from pool.funding import FundingInput
 from pool.models import Role
 from web.access import current_pool, roles_required
 from web.database import get_session
+from web.api import Id, Money, Text
 from web.report.tables import Names, build_tables
 
 blp = flask_smorest.Blueprint("report", __name__, description="Quarterly figures for funders and the coordinator, "
@@ -24,7 +25,7 @@ coordinator_only = roles_required(Role.coordinator)
 
 class ReportQuery(Schema):
     quarter = fields.String(load_default=None, metadata={"description": "e.g. 2027-Q1; default this quarter"})
-    funder = fields.Integer(load_default=None, metadata={"description": "coordinator: a funder's view"})
+    funder = Id(strict=False, load_default=None, metadata={"description": "coordinator: a funder's view"})
 
 
 class TableSchema(Schema):
@@ -49,6 +50,7 @@ def _plain(value):
 @blp.route("/")
 @blp.arguments(ReportQuery, location="query")
 @blp.response(200, ReportSchema)
+@blp.alt_response(404, response="NOT_FOUND", description="No such funder, or the account belongs to none.")
 @readers
 def get_report(query):
     """Every table of the report page; numbers as numbers, hidden small counts as "<5" or "–"."""
@@ -70,15 +72,15 @@ def get_report(query):
 
 class FundingSchema(Schema):
     id = fields.Integer(dump_only=True)
-    funder_id = fields.Integer(required=True)
+    funder_id = Id(required=True)
     target = fields.String(required=True, validate=validate.OneOf(funding.TARGETS))
-    need_id = fields.Integer(load_default=None, allow_none=True)
-    activity_kind = fields.String(load_default=None, allow_none=True)
-    club_id = fields.Integer(load_default=None, allow_none=True)
+    need_id = Id(load_default=None, allow_none=True)
+    activity_kind = Text(load_default=None, allow_none=True)
+    club_id = Id(load_default=None, allow_none=True)
     first_day = fields.Date(required=True)
     last_day = fields.Date(required=True)
-    amount = fields.Decimal(required=True, as_string=True, places=2)
-    note = fields.String(load_default="")
+    amount = Money(required=True)
+    note = Text(load_default="")
 
 
 def _dump(link) -> dict:
@@ -108,14 +110,14 @@ def create_link(body):
     return _dump(link)
 
 
-@blp.route("/funding/<int:link_id>")
+@blp.route("/funding/<id:link_id>")
 @blp.response(200, FundingSchema)
 @coordinator_only
 def get_link(link_id: int):
     return _dump(funding.get_link(get_session(), current_pool(), link_id))
 
 
-@blp.route("/funding/<int:link_id>", methods=["PUT"])
+@blp.route("/funding/<id:link_id>", methods=["PUT"])
 @blp.arguments(FundingSchema)
 @blp.response(200, FundingSchema)
 @coordinator_only
@@ -125,7 +127,7 @@ def update_link(body, link_id: int):
     return _dump(link)
 
 
-@blp.route("/funding/<int:link_id>", methods=["DELETE"])
+@blp.route("/funding/<id:link_id>", methods=["DELETE"])
 @blp.response(204)
 @coordinator_only
 def delete_link(link_id: int):

@@ -14,6 +14,7 @@ from pool.errors import N_, Invalid
 from pool.models import Role
 from web.access import current_pool, roles_required
 from web.database import get_session
+from web.api import Count, Id, Text
 from web.plan.reasons import reason_text
 from web.plan.views import RUN_LABELS
 
@@ -23,7 +24,7 @@ coordinator = roles_required(Role.coordinator)
 
 
 class SolveRequestSchema(Schema):
-    period = fields.String(required=True, metadata={"description": "an ISO week such as 2027-W03, or a term's name"})
+    period = Text(required=True, metadata={"description": "an ISO week such as 2027-W03, or a term's name"})
     time_limit = fields.Float(load_default=10.0, validate=validate.Range(min=1, max=solve_runs.MAX_TIME_LIMIT))
 
 
@@ -41,24 +42,24 @@ class RunSchema(Schema):
 
 class ScheduleAssignmentSchema(Schema):
     id = fields.Integer(dump_only=True)
-    need_id = fields.Integer(required=True)
+    need_id = Id(required=True)
     need = fields.Function(lambda a: a.need.title, dump_only=True)
     day = fields.Date(required=True)
-    leader_id = fields.Integer(required=True)
+    leader_id = Id(required=True)
     leader = fields.Function(lambda a: a.leader.name, dump_only=True)
     pinned = fields.Boolean(load_default=False)
-    row_version = fields.Integer(required=True, metadata={
+    row_version = Count(required=True, metadata={
         "description": "on reading: the assignment's version; on adding: the schedule's version it was made against"})
 
 
 class ScheduleAssignmentChangeSchema(Schema):
-    row_version = fields.Integer(required=True, metadata={"description": "the assignment's version as read"})
+    row_version = Count(required=True, metadata={"description": "the assignment's version as read"})
     pinned = fields.Boolean()
-    leader_id = fields.Integer(metadata={"description": "put this leader on the seat instead"})
+    leader_id = Id(metadata={"description": "put this leader on the seat instead"})
 
 
 class VersionSchema(Schema):
-    row_version = fields.Integer(required=True, metadata={"description": "the schedule's version as read"})
+    row_version = Count(required=True, metadata={"description": "the schedule's version as read"})
 
 
 class ScheduleSchema(Schema):
@@ -120,14 +121,14 @@ def start_run(body):
     return run
 
 
-@blp.route("/solve-runs/<int:run_id>")
+@blp.route("/solve-runs/<id:run_id>")
 @blp.response(200, RunSchema)
 @coordinator
 def get_run(run_id: int):
     return solve_runs.get_run(get_session(), current_pool(), run_id)
 
 
-@blp.route("/<int:schedule_id>")
+@blp.route("/<id:schedule_id>")
 @blp.response(200, ReviewSchema)
 @coordinator
 def get_schedule(schedule_id: int):
@@ -135,7 +136,7 @@ def get_schedule(schedule_id: int):
     return _review(schedules.get_schedule(get_session(), current_pool(), schedule_id))
 
 
-@blp.route("/<int:schedule_id>/assignments", methods=["POST"])
+@blp.route("/<id:schedule_id>/assignments", methods=["POST"])
 @blp.arguments(ScheduleAssignmentSchema)
 @blp.response(201, ScheduleAssignmentSchema)
 @coordinator
@@ -143,12 +144,12 @@ def add_assignment(body, schedule_id: int):
     """Seat a leader; 422 names the broken rule, 409 when the schedule changed since ``row_version``."""
     row = schedules.assign(get_session(), current_pool(), schedule_id, need_id=body["need_id"], day=body["day"],
                            leader_id=body["leader_id"], expected_version=body["row_version"],
-                           pinned=body["pinned"])
+                           pinned=body["pinned"], actor=current_user)
     get_session().commit()
     return row
 
 
-@blp.route("/<int:schedule_id>/assignments/<int:assignment_id>", methods=["PATCH"])
+@blp.route("/<id:schedule_id>/assignments/<id:assignment_id>", methods=["PATCH"])
 @blp.arguments(ScheduleAssignmentChangeSchema)
 @blp.response(200, ScheduleAssignmentSchema)
 @coordinator
@@ -159,43 +160,45 @@ def change_assignment(body, schedule_id: int, assignment_id: int):
         raise Invalid("pinned", N_("Say what to change: pinned, leader_id or both."))
     row = None
     if "leader_id" in body:
-        row = schedules.swap(db, pool, schedule_id, assignment_id, body["leader_id"], body["row_version"])
+        row = schedules.swap(db, pool, schedule_id, assignment_id, body["leader_id"], body["row_version"],
+                             actor=current_user)
     if "pinned" in body:
         version = row.row_version if row is not None else body["row_version"]
-        row = schedules.set_pinned(db, pool, schedule_id, assignment_id, body["pinned"], version)
+        row = schedules.set_pinned(db, pool, schedule_id, assignment_id, body["pinned"], version, actor=current_user)
     db.commit()
     return row
 
 
 class DeleteArgs(Schema):
-    row_version = fields.Integer(required=True, metadata={"description": "the assignment's version as read"})
+    row_version = Count(strict=False, required=True, metadata={"description": "the assignment's version as read"})
 
 
-@blp.route("/<int:schedule_id>/assignments/<int:assignment_id>", methods=["DELETE"])
+@blp.route("/<id:schedule_id>/assignments/<id:assignment_id>", methods=["DELETE"])
 @blp.arguments(DeleteArgs, location="query")
 @blp.response(204)
 @coordinator
 def remove_assignment(args, schedule_id: int, assignment_id: int):
-    schedules.unassign(get_session(), current_pool(), schedule_id, assignment_id, args["row_version"])
+    schedules.unassign(get_session(), current_pool(), schedule_id, assignment_id, args["row_version"],
+                       actor=current_user)
     get_session().commit()
 
 
-@blp.route("/<int:schedule_id>/approve", methods=["POST"])
+@blp.route("/<id:schedule_id>/approve", methods=["POST"])
 @blp.arguments(VersionSchema)
 @blp.response(200, ScheduleSchema)
 @coordinator
 def approve(body, schedule_id: int):
-    schedule = schedules.approve(get_session(), current_pool(), schedule_id, body["row_version"])
+    schedule = schedules.approve(get_session(), current_pool(), schedule_id, body["row_version"], actor=current_user)
     get_session().commit()
     return schedule
 
 
-@blp.route("/<int:schedule_id>/publish", methods=["POST"])
+@blp.route("/<id:schedule_id>/publish", methods=["POST"])
 @blp.arguments(VersionSchema)
 @blp.response(200, ScheduleSchema)
 @coordinator
 def publish(body, schedule_id: int):
     """Publish an approved schedule; the period's previously published one is superseded."""
-    schedule = schedules.publish(get_session(), current_pool(), schedule_id, body["row_version"])
+    schedule = schedules.publish(get_session(), current_pool(), schedule_id, body["row_version"], actor=current_user)
     get_session().commit()
     return schedule
