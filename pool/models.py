@@ -295,6 +295,10 @@ class SolveState(str, enum.Enum):
 class SolveRun(Base):
     """One run of the solver for a period; it writes a new draft only when it finishes."""
     __tablename__ = "solve_runs"
+    # one live run per period, even when two coordinators press "solve" at the same moment
+    __table_args__ = (sa.Index("uq_solve_runs_one_live", "pool_id", "period_start", "period_end", unique=True,
+                               postgresql_where=sa.text("state IN ('queued', 'running')"),
+                               sqlite_where=sa.text("state IN ('queued', 'running')")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(sa.ForeignKey("pools.id", ondelete="CASCADE"), index=True)
     period_start: Mapped[dt.date]

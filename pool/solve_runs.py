@@ -24,6 +24,7 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes
 HEARTBEAT_EVERY = 5.0  # seconds between signs of life when the progress has not changed
 ABANDONED_AFTER = dt.timedelta(seconds=60)  # silence after which a run's process is taken for dead
 UNFINISHED = (SolveState.queued, SolveState.running)
+BUSY = N_("This period is already being solved.")
 ABANDONED = "abandoned: the process solving it stopped without finishing (last sign of life %s)"
 
 
@@ -37,11 +38,15 @@ def start(session: orm.Session, pool: Pool, first: dt.date, last: dt.date, *, ti
         SolveRun.state.in_(UNFINISHED))).all()
     live = [run for run in unfinished if not give_up_if_abandoned(run, abandoned_after)]
     if live:
-        raise Conflict(N_("This period is already being solved."))
+        raise Conflict(BUSY)
+    session.flush()  # the abandoned runs step down before the new one is queued
     run = SolveRun(pool_id=pool.id, period_start=first, period_end=last, time_limit=time_limit,
                    requested_by_id=user_id, state=SolveState.queued, progress={}, heartbeat_at=utcnow())
     session.add(run)
-    session.flush()
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # another run was queued for the period at the same moment
+        raise Conflict(BUSY) from None
     return run
 
 
