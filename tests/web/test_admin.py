@@ -22,7 +22,7 @@ def user_ids(client) -> dict[str, int]:
     """E-mail → account id, read from the users page."""
     page = client.get(client.base_url + "/admin/users").text
     return {email: int(uid) for uid, email in
-            re.findall(r'<tr id="user-(\d+)"[^>]*>\s*<th scope="row">[^<]*</th>\s*<td>([^<]+)</td>', page)}
+            re.findall(r'<tr id="user-(\d+)"[^>]*>\s*<th scope="row"[^>]*>[^<]*</th>\s*<td[^>]*>([^<]+)</td>', page)}
 
 
 def audit_rows(client, query: str = "") -> list[str]:
