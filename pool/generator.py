@@ -68,7 +68,8 @@ def generate(seed: int, leaders: int, schools: int, weeks: int, *, scarcity: flo
     """A problem over ``weeks`` ISO weeks from the Monday of ``start``.
 
     ``scarcity`` >= 0 makes drivers, female leaders and Somali/Tigrinya/Dari speakers
-    ``1 + scarcity`` times rarer. With ``baseline`` the problem carries a published schedule
+    ``1 + 2 × scarcity`` times rarer and the needs that ask for them ``1 + scarcity / 2`` times
+    as frequent. With ``baseline`` the problem carries a published schedule
     built before new absences and expired credentials that now break part of it.
     """
     problem, rnd = _problem_and_dice(seed, leaders, schools, weeks, scarcity, absence_rate, start)
@@ -90,7 +91,7 @@ def _problem_and_dice(seed, leaders, schools, weeks, scarcity, absence_rate, sta
     world = _World(rnd, first, last)
     world.place_sites(schools)
     world.add_leaders(leaders, scarcity, absence_rate)
-    world.add_needs(schools)
+    world.add_needs(schools, scarcity)
     return world.problem(f"sandviken-s{seed}-{leaders}l-{schools}s-{weeks}w"), rnd
 
 
@@ -191,7 +192,7 @@ class _World:
 
     def _skills(self, profile: str, scarcity: float) -> frozenset[str]:
         def has(skill: str, share: float) -> bool:
-            rarity = 1 + scarcity if skill in SCARCE else 1
+            rarity = 1 + 2 * scarcity if skill in SCARCE else 1
             return self.rnd.random() < share / rarity
         skills = {skill for skill, share in LANGUAGES if has(skill, share)}
         skills |= {FEMALE} if has(FEMALE, 0.46) else set()
@@ -261,8 +262,9 @@ class _World:
         return tuple(out)
 
     # --- needs
-    def add_needs(self, schools: int) -> None:
+    def add_needs(self, schools: int, scarcity: float = 0.0) -> None:
         self.leaders_per_school = len(self.leaders) / max(1, schools)
+        self.rare_demand = 1 + scarcity / 2  # needs asking for a scarce skill come this much more often
         for i, school in enumerate(self.schools):
             self._school_needs(school, i)
         for i, estate in enumerate(self.estates):
@@ -308,11 +310,12 @@ class _World:
                        weekdays=other_pair, credentials=check, school=True)
         if self.rnd.random() < self._likely(0.7):
             days = (1, 2, 3, 4) if self.rnd.random() < 0.75 else other_pair
+            drivers = 2 if self.rare_demand > 1 and self.rnd.random() < self.rare_demand - 1 else 1
             self._need(f"{school}-sportfritids-forare", school, "Sportfritids, förare", "14:30", "17:00",
-                       1, 4, weekdays=days, skills=(DRIVER,), credentials=check, school=True)
+                       drivers, 4, weekdays=days, skills=(DRIVER,), credentials=check, school=True)
             self._need(f"{school}-sportfritids", school, "Sportfritids", "14:30", "17:00", 3 if big else 2, 3,
                        weekdays=days, credentials=check, school=True)
-        if self.rnd.random() < self._likely(0.6):
+        if self.rnd.random() < self._likely(0.6 * self.rare_demand):
             skills = (FEMALE,) if self.rnd.random() < 0.7 else (FEMALE, self.rnd.choice(INTERPRETED))
             self._need(f"{school}-tjejgrupp", school, "Tjejgrupp", "15:00", "16:30", 2, 3,
                        weekdays=(self.rnd.choice([2, 3, 4]),), skills=skills, credentials=check, school=True)
@@ -327,7 +330,7 @@ class _World:
                    weekdays=(2, 4) if index % 2 == 0 else (1, 3), credentials=(BACKGROUND_CHECK,))
         self._need(f"{estate}-nattfotboll", estate, "Nattfotboll", "20:00", "00:30", 3, 4,
                    weekdays=(5, 6), credentials=(BACKGROUND_CHECK,))
-        if index % 2 == 0:
+        if index % 2 == 0 or (self.rare_demand > 1 and self.rnd.random() < self.rare_demand - 1):
             self._need(f"{estate}-nattfotboll-tjejer", estate, "Nattfotboll tjejer", "19:00", "22:00", 1, 5,
                        weekdays=(6,), skills=(FEMALE,), credentials=(BACKGROUND_CHECK,))
 
@@ -343,7 +346,7 @@ class _World:
     def _interpreter_meetings(self, office: str, schools: int) -> None:
         """One-off parent-network evenings with an interpreter, about one per five schools a week."""
         weeks = ((self.last - self.first).days + 1) // 7
-        for k in range(max(1, round(weeks * min(schools, 20) / 5))):
+        for k in range(max(1, round(weeks * min(schools, 20) / 5 * self.rare_demand))):
             day = self.first + dt.timedelta(weeks=self.rnd.randrange(weeks), days=self.rnd.randint(0, 3))
             language = self.rnd.choice(INTERPRETED)
             self._need(f"{office}-nodstopp-{k + 1}", office, f"Nödstopp föräldramöte ({language[5:]})",

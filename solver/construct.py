@@ -1,7 +1,8 @@
 """Continuity-aware construction: the whole plan for parts too big for an exact model, and the
 starting solution of every exact week (so a short time limit still gives a sensible week).
 
-1. keep what the baseline published, where it still fits;
+1. keep what the baseline published, where it still fits (and, after an exact solve, take back
+   what it gave away for nothing: restore_baseline);
 2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
    take the most of the series' dates, and give them all of those dates;
 3. substitutes: fill what is still open, preferring the series' crew;
@@ -236,3 +237,73 @@ def return_to_regulars(roster: Roster, occurrences: list[Occurrence], continuity
                        deadline: float, keep: set) -> None:
     """Fill-neutral continuity moves over any schedule, e.g. one an exact solve left under time pressure."""
     Construction(roster, occurrences, continuity, deadline, keep).return_to_regulars()
+
+
+def restore_baseline(roster: Roster, occurrences: list[Occurrence], baseline: tuple) -> int:
+    """Puts published leaders back on their dates wherever fill does not suffer: into a free seat,
+    in place of a leader who was not published there, or by swapping with that leader when the
+    published one was moved to something the other can take. A time-limited exact solve may trade
+    a week's whole baseline for one more seat; this takes back what that seat did not need.
+    Returns how many published assignments came back."""
+    index = roster.index
+    mine = {o.index for o in occurrences}
+    published: dict[int, set[str]] = defaultdict(set)
+    for a in baseline:
+        occ = index.occurrence(a.need, a.date)
+        if occ is not None and occ.index in mine:
+            published[occ.index].add(a.leader)
+    restored = 0
+    for i in sorted(published):
+        occ = index.occurrences[i]
+        for leader_id in sorted(published[i]):
+            if leader_id not in roster.seated[i] and roster.is_eligible(leader_id, occ) and \
+                    _bring_back(roster, occ, leader_id, published, mine):
+                restored += 1
+    return restored
+
+
+def _bring_back(roster: Roster, occ: Occurrence, leader_id: str, published: dict[int, set[str]],
+                block: set[int]) -> bool:
+    """Seats a published leader on ``occ`` without losing fill or another published assignment."""
+    moved = None  # the one unpublished assignment of the leader that stands in the way, handed over
+    blocking = roster.clashing(leader_id, occ)
+    if blocking:
+        other = blocking[0]
+        if len(blocking) > 1 or other.index not in block or leader_id in published.get(other.index, ()) \
+                or roster.is_pinned(leader_id, other):
+            return False
+        roster.remove(leader_id, other)
+        moved = other
+    if not roster.within_limits(leader_id, occ):
+        return _undo(roster, leader_id, moved)
+    if roster.free_seats(occ) > 0:
+        stand_in = _stand_in(roster, moved, leader_id) if moved else None
+        if moved and stand_in is None and moved.weight > occ.weight:
+            return _undo(roster, leader_id, moved)
+        roster.add(leader_id, occ)
+        if stand_in:
+            roster.add(stand_in, moved)
+        return True
+    for other_id in [l for l in roster.seated[occ.index]
+                     if l not in published.get(occ.index, ()) and not roster.is_pinned(l, occ)]:
+        roster.remove(other_id, occ)
+        if moved is None or roster.fits(other_id, moved):
+            roster.add(leader_id, occ)
+            if moved:
+                roster.add(other_id, moved)  # the two swap places: every seat stays filled
+            return True
+        roster.add(other_id, occ)
+    return _undo(roster, leader_id, moved)
+
+
+def _stand_in(roster: Roster, occ: Occurrence, leaving: str) -> str | None:
+    for leader_id in roster.index.candidates[occ.index]:
+        if leader_id != leaving and leader_id not in roster.seated[occ.index] and roster.fits(leader_id, occ):
+            return leader_id
+    return None
+
+
+def _undo(roster: Roster, leader_id: str, moved: Occurrence | None) -> bool:
+    if moved is not None:
+        roster.add(leader_id, moved)
+    return False

@@ -29,9 +29,9 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from .index import Occurrence, Series, clashes
+from .index import Occurrence, Series
 from .roster import Roster
-from .rules.overlap import clash_cliques
+from .rules.overlap import add_no_clashes
 from .rules.seats import add_seat_limits
 from .rules.workload import add_minute_limits
 from .variables import AssignmentVars
@@ -139,7 +139,7 @@ class SeriesImprover:
         vars_ = AssignmentVars.create(roster, occs)
         model = vars_.model
         add_seat_limits(vars_)
-        _add_local_clashes(vars_)
+        add_no_clashes(vars_)
         add_minute_limits(vars_)
         occurrences = self.index.occurrences
         weight = {k: occurrences[k[0]].weight for k in vars_.x}
@@ -262,28 +262,3 @@ class SeriesImprover:
             cont += len(self.series[s]) * (min(1.0, seats / d) if d else 1.0)
         return fill, keep, round(cont, 9)
 
-
-def _add_local_clashes(vars_: AssignmentVars) -> None:
-    """Rule 5 among the neighbourhood's own occurrences, computed here rather than from the index's
-    per-leader conflict cache: a neighbourhood is small, and the cache for every leader of a large
-    problem would cost more memory than the whole solve otherwise needs."""
-    index = vars_.roster.index
-    occurrences = index.occurrences
-    order = {o.index: (o.start, o.index) for o in vars_.occurrences}
-    for leader_id, mine in vars_.by_leader.items():
-        if len(mine) < 2:
-            continue
-        mine = sorted(mine, key=order.__getitem__)
-        local: dict[int, list[int]] = defaultdict(list)
-        for pos, i in enumerate(mine):
-            a = occurrences[i]
-            for j in mine[pos + 1:]:
-                b = occurrences[j]
-                if b.start >= a.end + index.max_travel:
-                    break
-                if clashes(index.problem, a, b):
-                    local[i].append(j)
-                    local[j].append(i)
-        if local:
-            for clique in clash_cliques(mine, local, order):
-                vars_.model.add_at_most_one(vars_.x[(i, leader_id)] for i in clique)

@@ -3,14 +3,17 @@
 Strategy by structure: the problem is split into independent components (no shared leader); each is
 solved ISO week by ISO week, exactly with CP-SAT where a week is small enough, by a continuity-aware
 construction where not. Weekly limits are per ISO week, so the weekly split is exact for them;
-continuity is carried forward through the crews already seated. Pins are placed first.
+continuity is carried forward through the crews already seated, so the first week, which picks
+the crews, gets a larger share of the time when no baseline names them. Pins are placed first.
 
 Exact weeks start from the construction's solution and can only improve on it; time left after the
 first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
 constraint), in passes while that helps, and then whole series at once (solver.improve), which
-a week-by-week view cannot do. Parts too big for exact weeks spend what the construction leaves on
-the same series stage, fill first. The fill bound reported is the sum of
-the weeks' proven bounds; it bounds the whole problem unless a clash crosses a week boundary (a night
+a week-by-week view cannot do. In a re-plan, each week then takes back the published assignments
+its solve gave away for nothing (construct.restore_baseline). Parts too big for exact weeks spend
+what the construction leaves on the same series stage, fill first. The fill bound reported is the
+sum of the weeks' proven bounds (for parts too big for exact weeks: how many leaders are free at
+once, solver.bounds); it bounds the whole problem unless a clash crosses a week boundary (a night
 need on Sunday and an early one on Monday), which the report flags as ``weeks_coupled``.
 """
 from __future__ import annotations
@@ -20,7 +23,8 @@ from collections import defaultdict
 from typing import Callable, Optional
 
 from .components import candidate_pairs, components
-from .construct import construct, return_to_regulars
+from .bounds import congestion_bound
+from .construct import construct, restore_baseline, return_to_regulars
 from .exact import SolveSettings, solve_block
 from .improve import SeriesImprover
 from .index import Index, Occurrence, build_index
@@ -41,6 +45,7 @@ class Run:
     """One solve: the shared state, the clock and the running totals for reporting."""
 
     POLISH_PASSES = 4
+    FIRST_WEEK_WEIGHT = 2.5  # the first week's time, relative to its size, when there is no baseline
     GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
     REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
 
@@ -109,6 +114,9 @@ class Run:
         else:
             self.strategies.add("construction")
             finish = time.perf_counter() + budget
+            for week, occs in weeks.items():
+                key = (part_id, week)
+                self.week_bounds[key] = min(self.week_bounds[key], congestion_bound(self.index, occs))
             self.construct(occurrences, budget)
             # the time the construction leaves: whole series re-solved exactly, fill first
             if finish - time.perf_counter() > 0.5:
@@ -122,6 +130,11 @@ class Run:
         """First pass, week by week in time order, each week started from a quick construction that
         keeps what the baseline still allows."""
         sizes = {w: candidate_pairs(self.index, occs) + 1 for w, occs in weeks.items()}
+        if not self.baseline:
+            # the first week picks every series' crew with nothing to go on: it is the hardest to
+            # solve, and the later weeks follow its choices, so it gets a larger share (in a
+            # re-plan the published crews are known from the start)
+            sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
         left = sum(sizes.values())
         for week in sorted(weeks):
             share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
@@ -131,6 +144,7 @@ class Run:
             start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
                                  share - (time.perf_counter() - began), hint=start, incumbent=start)
+            restore_baseline(self.roster, weeks[week], self.index.problem.baseline)
             self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
             self.report(f"week {week[0]}-W{week[1]:02d}")
 

@@ -29,8 +29,11 @@ class AssignmentVars:
         for occ in occurrences:
             if roster.free_seats(occ) <= 0:
                 continue
+            seated = roster.seated[occ.index]
+            # candidates are eligible by construction: only the limits and clashes are left to check
             for leader_id in roster.index.candidates[occ.index]:
-                if leader_id not in roster.seated[occ.index] and roster.fits(leader_id, occ):
+                if leader_id not in seated and roster.within_limits(leader_id, occ) \
+                        and not roster.clashing(leader_id, occ):
                     vars_.add(occ, leader_id)
         return vars_
 

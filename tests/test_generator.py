@@ -73,8 +73,16 @@ def test_scarcity_makes_rare_skills_rarer():
     def share(problem, skill):
         return sum(skill in l.skills for l in problem.leaders.values()) / len(problem.leaders)
     plain, scarce = generate(5, 400, 4, 1), generate(5, 400, 4, 1, scarcity=1.0)
-    assert share(scarce, "licence:B") < 0.75 * share(plain, "licence:B")
-    assert share(scarce, "female") < 0.75 * share(plain, "female")
+    assert share(scarce, "licence:B") < 0.5 * share(plain, "licence:B")
+    assert share(scarce, "female") < 0.5 * share(plain, "female")
+
+
+def test_scarcity_asks_for_rare_skills_more_often():
+    def rare_seats(problem):
+        return sum(len(n.occurrences) * n.seats for n in problem.needs.values()
+                   if n.skills & {"licence:B", "female", "lang:so", "lang:ti", "lang:prs"})
+    plain, scarce = generate(5, 150, 20, 2), generate(5, 150, 20, 2, scarcity=1.0)
+    assert rare_seats(scarce) > 1.2 * rare_seats(plain)
 
 
 def test_greedy_schedule_is_valid_and_pins_are_feasible(small):

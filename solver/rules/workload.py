@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ortools.sat.python import cp_model
+
 from ..variables import AssignmentVars
 
 
@@ -28,4 +30,5 @@ def add_minute_limits(vars_: AssignmentVars) -> None:
 def _limit(vars_: AssignmentVars, leader_id: str, occs, room: int) -> None:
     if sum(o.minutes for o in occs) <= room:
         return  # cannot bind: skip the constraint
-    vars_.model.add(sum(o.minutes * vars_.x[(o.index, leader_id)] for o in occs) <= room)
+    vars_.model.add(cp_model.LinearExpr.weighted_sum([vars_.x[(o.index, leader_id)] for o in occs],
+                                                     [o.minutes for o in occs]) <= room)

@@ -1,7 +1,7 @@
 """The construction used for parts too large for the exact model."""
 import time
 
-from solver.construct import Construction
+from solver.construct import Construction, restore_baseline
 from solver.exact import SolveSettings, solve_block
 from solver.index import build_index
 from solver.roster import Roster
@@ -67,3 +67,42 @@ def test_an_exact_block_is_never_worse_than_its_incumbent():
     result = solve_block(roster, index.occurrences, ContinuityCosts(index), set(), SolveSettings(1, 7),
                          time_limit=1, incumbent={(0, "a"), (0, "b")})
     assert result.found == 2 * 3 * 120 and sorted(roster.seated[0]) == ["a", "b"]
+
+
+def placed(prob, pairs):
+    """A roster holding exactly ``pairs`` of (need, leader) on day 0."""
+    index = build_index(prob)
+    roster = Roster(index)
+    for need_id, leader_id in pairs:
+        roster.add(leader_id, index.occurrence(need_id, day(0)))
+    return index, roster
+
+
+def on(index, roster, need_id):
+    return sorted(roster.seated[index.by_key[(need_id, day(0))]])
+
+
+def test_restore_baseline_hands_a_seat_back_to_the_published_leader():
+    prob = problem([leader("a"), leader("b")], [need("n")], baseline=[assignment("n", day(0), "a")])
+    index, roster = placed(prob, [("n", "b")])
+    assert restore_baseline(roster, index.occurrences, prob.baseline) == 1
+    assert on(index, roster, "n") == ["a"]
+
+
+def test_restore_baseline_swaps_a_moved_leader_back_keeping_every_seat():
+    # "a" was published on n1 but sits on n2 at the same time; "b" on n1 can take n2 instead
+    prob = problem([leader("a"), leader("b")], [need("n1"), need("n2", site="b")],
+                   baseline=[assignment("n1", day(0), "a")])
+    index, roster = placed(prob, [("n1", "b"), ("n2", "a")])
+    assert restore_baseline(roster, index.occurrences, prob.baseline) == 1
+    assert on(index, roster, "n1") == ["a"] and on(index, roster, "n2") == ["b"]
+
+
+def test_restore_baseline_never_loses_fill_or_breaks_a_rule():
+    # "b" lacks the skill for n2, so swapping would empty the more valuable n2; an absent leader stays out
+    prob = problem([leader("a", skills={"x"}), leader("b"), leader("c", absences=[(day(0), day(0))])],
+                   [need("n1", priority=1, seats=2), need("n2", site="b", skills={"x"}, priority=5)],
+                   baseline=[assignment("n1", day(0), "a"), assignment("n1", day(0), "c")])
+    index, roster = placed(prob, [("n1", "b"), ("n2", "a")])
+    assert restore_baseline(roster, index.occurrences, prob.baseline) == 0
+    assert on(index, roster, "n1") == ["b"] and on(index, roster, "n2") == ["a"]

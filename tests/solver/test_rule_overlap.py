@@ -1,3 +1,4 @@
+from solver.index import build_index
 from solver.rules.overlap import add_no_clashes, clash_cliques
 
 from solver_testkit import assert_feasible, assert_infeasible, day, leader, model_for, need, problem
@@ -35,10 +36,15 @@ def test_a_night_need_clashes_with_the_next_morning():
     assert_infeasible(model_for(prob, add_no_clashes, force=[("night", day(0), "a"), ("early", day(1), "a")]))
 
 
-def test_clique_cover_covers_every_clash():
-    clashes = {1: [2, 3, 4], 2: [1, 3], 3: [1, 2], 4: [1]}
-    order = {i: (i, i) for i in clashes}
-    cliques = clash_cliques([1, 2, 3, 4], clashes, order)
-    covered = {frozenset((a, b)) for c in cliques for a in c for b in c if a != b}
-    assert covered == {frozenset(e) for e in [(1, 2), (1, 3), (2, 3), (1, 4)]}
-    assert all(frozenset((a, b)) in covered for c in cliques for a in c for b in c if a != b)
+def test_clique_cover_covers_every_clash_and_nothing_else():
+    # x and y overlap, y and z overlap, x and z do not; w only clashes with z through travel time
+    travel = {("s1", "s2"): 30}
+    needs = [need("x", start="10:00", end="11:00", site="s1"), need("y", start="10:30", end="12:00", site="s1"),
+             need("z", start="11:00", end="12:30", site="s1"), need("w", start="12:45", end="13:00", site="s2"),
+             need("v", start="14:00", end="15:00", site="s2")]
+    prob = problem([leader("a")], needs, travel=travel)
+    occs = build_index(prob).occurrences
+    name = {o.index: o.need.id for o in occs}
+    cliques = clash_cliques(occs, prob, 30)
+    covered = {frozenset((name[a], name[b])) for c in cliques for a in c for b in c if a != b}
+    assert covered == {frozenset(e) for e in [("x", "y"), ("y", "z"), ("z", "w")]}

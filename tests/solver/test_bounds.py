@@ -1,0 +1,48 @@
+"""The congestion bound (solver.bounds): leaders are in one place at a time."""
+from solver import solve
+from solver.bounds import congestion_bound
+from solver.index import build_index
+
+from solver_testkit import leader, need, problem
+
+
+def bound(prob) -> int:
+    index = build_index(prob)
+    return congestion_bound(index, index.occurrences)
+
+
+def test_one_leader_fills_only_one_of_two_needs_at_the_same_time():
+    prob = problem([leader("a")], [need("x", priority=5), need("y", priority=2, site="b")])
+    assert bound(prob) == 5 * 120  # the more valuable one, for its two hours
+
+
+def test_one_leader_can_fill_needs_one_after_the_other():
+    prob = problem([leader("a")], [need("x", start="08:00", end="09:00"), need("y", start="10:00", end="11:00")])
+    assert bound(prob) == 3 * 60 * 2
+
+
+def test_a_partial_overlap_counts_only_the_minutes_run_at_once():
+    # 10-12 and 11-13 with one leader: 10-11 and 12-13 are free, 11-12 holds one seat
+    prob = problem([leader("a")], [need("x", start="10:00", end="12:00"), need("y", start="11:00", end="13:00")])
+    assert bound(prob) == 3 * (60 + 60 + 60)
+
+
+def test_a_skill_caps_its_own_seats_though_others_are_free():
+    leaders = [leader("driver", skills=["licence:B"]), leader("b"), leader("c")]
+    needs = [need("x", seats=2, skills=["licence:B"]), need("y", seats=1)]
+    assert bound(problem(leaders, needs)) == 3 * 120 * 2  # one driving seat and y: two seats at once
+
+
+def test_a_need_without_candidates_adds_nothing():
+    prob = problem([leader("a")], [need("x", skills=["lang:so"])])
+    assert bound(prob) == 0
+
+
+def test_the_bound_is_never_below_a_proven_optimum():
+    leaders = [leader("a", per_day=120), leader("b", skills=["female"]), leader("c", per_week=180)]
+    needs = [need("x", seats=2, start="08:00", end="10:00"), need("y", start="09:00", end="11:00", site="b"),
+             need("z", skills=["female"], start="09:30", end="12:00", priority=5), need("w", seats=2)]
+    prob = problem(leaders, needs, default_travel=15)
+    schedule = solve(prob, time_limit=5, num_workers=1)
+    assert schedule.solver["fill_proven"]
+    assert bound(prob) >= schedule.solver["objective"]
