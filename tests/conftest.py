@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,17 @@ from pool import db
 POSTGRES_ADMIN_URL = os.environ.get("POOL_TEST_DATABASE_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def eventually(check, what: str, timeout: float = 30.0):
+    """What ``check`` returns once it is truthy; fails after ``timeout`` seconds saying ``what`` never came."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting: {what}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -106,10 +118,11 @@ def demo_database(tmp_path_factory) -> str:
 
 
 @contextmanager
-def _serving(database_url: str):
-    """The web app on ``database_url``, served over real HTTP on a free local port; yields its base URL."""
+def _serving(database_url: str, **config):
+    """The web app on ``database_url`` (and any further ``config``), served over real HTTP on a free local
+    port; yields its base URL."""
     from web import create_app
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True, **config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -138,9 +151,16 @@ def live_server(demo_database: str, tmp_path: Path):
 def live_server_on(request, tmp_path: Path):
     """Like live_server, once on a copy of the SQLite demo and once on a fresh PostgreSQL database
     migrated and loaded with the demo (skipped when PostgreSQL is not reachable)."""
+    with demo_of_kind(request, tmp_path) as url, _serving(url) as base_url:
+        yield base_url
+
+
+@contextmanager
+def demo_of_kind(request, tmp_path: Path):
+    """A fresh demo database of the fixture's kind ("sqlite" or "postgresql"): a copy of the SQLite demo,
+    or a PostgreSQL database migrated and loaded anew; yields its URL."""
     if request.param == "sqlite":
-        with _serving(_demo_copy(request.getfixturevalue("demo_database"), tmp_path)) as base_url:
-            yield base_url
+        yield _demo_copy(request.getfixturevalue("demo_database"), tmp_path)
         return
     from seed import load_demo
     with _migrated_postgres(request.getfixturevalue("postgres_admin")) as url:
@@ -148,8 +168,7 @@ def live_server_on(request, tmp_path: Path):
         with db.transaction(engine) as session:
             load_demo(session)
         engine.dispose()
-        with _serving(url) as base_url:
-            yield base_url
+        yield url
 
 
 DEMO_PASSWORD = "demo1234"

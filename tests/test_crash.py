@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from pool.generator import generate, greedy_schedule
 from pool.models import OutboxMessage, Pool, Schedule, ScheduleState, SolveRun, SolveState
 from pool.planning import build_problem, import_problem, store_schedule
 from solver import problem as sp
-from tests.conftest import DEMO_LOGINS, _migrated_postgres, sign_in
+from tests.conftest import DEMO_LOGINS, _migrated_postgres, eventually, sign_in
 
 pytestmark = pytest.mark.postgres
 
@@ -42,16 +41,6 @@ def database(postgres_admin):
         engine = db.make_engine(url)
         yield url, db.session_factory(engine)
         engine.dispose()
-
-
-def eventually(check, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting: {what}")
 
 
 def plans(factory) -> tuple[list, list]:

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from pool import db, scheduler
 from pool.models import JobRun, utcnow
+from tests.conftest import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,16 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def runs(engine, job_id: str) -> list[JobRun]:
     with db.session_factory(engine)() as session:
         return list(session.scalars(sa.select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.id)))
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def test_the_lock_lets_one_scheduler_in(engine):
@@ -54,8 +44,8 @@ def test_two_scheduler_processes_run_each_job_once(database_url, tmp_path):
                                   stdout=subprocess.DEVNULL, stderr=log) for log in logs]
     engine = db.make_engine(database_url)
     try:
-        beats = wait_for(lambda: [r for r in runs(engine, "heartbeat") if r.ok] if
-                         len([r for r in runs(engine, "heartbeat") if r.ok]) >= 4 else None)
+        beats = eventually(lambda: [r for r in runs(engine, "heartbeat") if r.ok] if
+                           len([r for r in runs(engine, "heartbeat") if r.ok]) >= 4 else None, "four heartbeats")
         pids = {r.summary for r in beats}
         assert len(pids) == 1, "only the lock holder runs jobs"
         starts = sorted(scheduler._aware(r.started_at) for r in beats)
@@ -66,7 +56,8 @@ def test_two_scheduler_processes_run_each_job_once(database_url, tmp_path):
         holder.terminate()
         holder.wait(timeout=20)
         other = next(p for p in processes if p is not holder)
-        wait_for(lambda: any(r.summary == f"pid {other.pid}" for r in runs(engine, "heartbeat")))
+        eventually(lambda: any(r.summary == f"pid {other.pid}" for r in runs(engine, "heartbeat")),
+                   "the standby takes over")
     finally:
         for process, log in zip(processes, logs):
             process.terminate()
@@ -95,7 +86,7 @@ def test_missed_runs_are_coalesced_and_survive_a_restart(database_url, monkeypat
     scheduler.sync_jobs(second, hourly)  # unchanged trigger: the stored next run is kept
     assert second.get_job("heartbeat").next_run_time == missed.astimezone(second.timezone)
     second.resume()
-    wait_for(lambda: [r for r in runs(engine, "heartbeat") if r.finished_at])
+    eventually(lambda: [r for r in runs(engine, "heartbeat") if r.finished_at], "a heartbeat finishes")
     second.shutdown(wait=True)
     assert len(runs(engine, "heartbeat")) == 1
     engine.dispose()

@@ -21,7 +21,6 @@ import html
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 from pool import db
 from pool.models import (Absence, Assignment, Attendance, Funding, Leader, Need, Organisation, OrgKind,
                          OutboxMessage, Pool, Role, Schedule, ScheduleState, Site, SolveRun, SolveState, User)
-from tests.conftest import DATABASE_KINDS, DEMO_LOGINS, _demo_copy, _migrated_postgres, _serving, sign_in
+from tests.conftest import DATABASE_KINDS, DEMO_LOGINS, _serving, demo_of_kind, sign_in
 from tests.web import DEMO_LEADER, THIS_MONDAY, csrf
 
 C, A, R, L, F = Role.coordinator, Role.club_admin, Role.requester, Role.leader, Role.funder
@@ -311,7 +310,7 @@ def _another_pool(session) -> dict:
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def world(request, tmp_path_factory):
     """The demo, furnished, served over real HTTP; one signed-in client per role, one anonymous."""
-    with _demo(request, tmp_path_factory) as url:
+    with demo_of_kind(request, tmp_path_factory.mktemp("authz")) as url:
         engine = db.make_engine(url)
         with db.transaction(engine) as session:
             ids = _furnish(session)
@@ -324,21 +323,6 @@ def world(request, tmp_path_factory):
                 client.token = csrf(client.get(base_url + ("/login" if name == "anonymous" else "/")).text)
             yield World(request.param, base_url, ids, clients)
         engine.dispose()
-
-
-@contextmanager
-def _demo(request, tmp_path_factory):
-    """A fresh demo database of the fixture's kind: a copy of the SQLite demo, or PostgreSQL loaded anew."""
-    if request.param == "sqlite":
-        yield _demo_copy(request.getfixturevalue("demo_database"), tmp_path_factory.mktemp("authz"))
-        return
-    from seed import load_demo
-    with _migrated_postgres(request.getfixturevalue("postgres_admin")) as url:
-        engine = db.make_engine(url)
-        with db.transaction(engine) as session:
-            load_demo(session)
-        engine.dispose()
-        yield url
 
 
 def call(world: World, who: str, method: str, path: str) -> requests.Response:

@@ -4,15 +4,12 @@ session is renewed at sign-in so a cookie from before it never carries the signe
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from contextlib import contextmanager
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from tests.conftest import DEMO_LOGINS, DEMO_PASSWORD, _demo_copy, sign_in
+from tests.conftest import DEMO_LOGINS, DEMO_PASSWORD, _demo_copy, _serving, sign_in
 from web.auth.throttle import PER_ACCOUNT, PER_ADDRESS
 
 COORDINATOR = DEMO_LOGINS["coordinator"]
@@ -73,22 +70,6 @@ def test_signing_in_right_is_never_counted(live_server):
         sign_in(live_server, COORDINATOR)
 
 
-@contextmanager
-def serving(config: dict):
-    """The app with ``config`` over real HTTP on a free port (for settings the shared fixtures do not take)."""
-    from web import create_app
-    app = create_app({"SECRET_KEY": "test", "TESTING": True, **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        app.extensions["pool_sessions"].kw["bind"].dispose()
-
-
 @pytest.fixture
 def redis_url():
     redis = pytest.importorskip("redis")
@@ -109,8 +90,8 @@ def test_with_redis_two_processes_share_the_count(redis_url, demo_database, tmp_
     """Two app instances, as two server processes would be, on one Redis: failures on one block the other."""
     url, prefix = redis_url
     database = _demo_copy(demo_database, tmp_path)
-    config = {"DATABASE_URL": database, "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
-    with serving(config) as first, serving(config) as second:
+    config = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
+    with _serving(database, **config) as first, _serving(database, **config) as second:
         for n in range(PER_ACCOUNT_MINUTE):
             assert Visitor(first if n % 2 else second).attempt(COORDINATOR, "wrong").status_code == 401
         assert Visitor(first).attempt(COORDINATOR, DEMO_PASSWORD).status_code == 429
@@ -118,8 +99,7 @@ def test_with_redis_two_processes_share_the_count(redis_url, demo_database, tmp_
 
 
 def test_when_redis_is_down_the_count_goes_on_in_memory(demo_database, tmp_path):
-    config = {"DATABASE_URL": _demo_copy(demo_database, tmp_path), "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}
-    with serving(config) as base_url:
+    with _serving(_demo_copy(demo_database, tmp_path), RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0") as base_url:
         visitor = Visitor(base_url)
         for _ in range(PER_ACCOUNT_MINUTE):
             assert visitor.attempt(COORDINATOR, "wrong").status_code == 401
