@@ -104,9 +104,11 @@ class SeriesImprover:
     # ---- the loop
     def run(self, deadline: float, step_seconds: float = 0.5, include_fill: bool = True) -> None:
         """First each losing series alone (everything else fixed: a tiny model, proven at once), then
-        each with its competitors, until nothing improves or time is up."""
+        each with one competitor (when fill is only held), then with several, until nothing improves
+        or time is up. Pairs prove fast, so many of them fit in the time, and with fill settled they
+        find most of what continuity larger groups would; fill still open needs the larger groups."""
         self.include_fill = include_fill
-        for size in (0, NEIGHBOURS):
+        for size in (0, NEIGHBOURS) if include_fill else (0, 1, NEIGHBOURS):
             for _ in range(3):
                 progressed = False
                 for series in self.targets():

@@ -9,7 +9,8 @@ the crews, gets a larger share of the time when no baseline names them. Pins are
 Exact weeks start from the construction's solution and can only improve on it; time left after the
 first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
 constraint), in passes while that helps, and then whole series at once (solver.improve), which
-a week-by-week view cannot do. In a re-plan, each week then takes back the published assignments
+a week-by-week view cannot do. Once every week's fill is proven, those passes get only a share of
+the time left and the series stage the rest: it gains far more continuity per second. In a re-plan, each week then takes back the published assignments
 its solve gave away for nothing (construct.restore_baseline). Parts too big for exact weeks spend
 what the construction leaves on the same series stage, fill first. The fill bound reported is the
 sum of the weeks' proven bounds (for parts too big for exact weeks: how many leaders are free at
@@ -45,6 +46,9 @@ class Run:
     """One solve: the shared state, the clock and the running totals for reporting."""
 
     POLISH_PASSES = 4
+    # once every week's fill is proven, polishing weeks one at a time gets at most this share of the
+    # time left: the series stage, which frees whole series on all their dates, gains more per second
+    POLISH_SHARE = 0.3
     FIRST_WEEK_WEIGHT = 2.5  # the first week's time, relative to its size, when there is no baseline
     GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
     REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
@@ -101,10 +105,11 @@ class Run:
             finish = time.perf_counter() + budget
             self.weeks_coupled |= self._clash_across_weeks(occurrences)
             self.solve_weekly(part_id, weeks, finish)
+            polish_until = self._polish_until(part_id, weeks, finish)
             for _ in range(self.POLISH_PASSES):
                 before = self._series_score(occurrences)
-                self.polish_weekly(part_id, weeks, finish)
-                if self._series_score(occurrences) <= before or finish - time.perf_counter() < 1.0:
+                self.polish_weekly(part_id, weeks, polish_until)
+                if self._series_score(occurrences) <= before or polish_until - time.perf_counter() < 1.0:
                     break
                 # between passes a short series stage, so the next pass starts from its crews
                 now = time.perf_counter()
@@ -125,6 +130,17 @@ class Run:
                 improver.run(min(finish, self.deadline), include_fill=True)
                 self._count(improver)
                 self.report("series")
+
+    def _polish_until(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> float:
+        """Weeks whose fill is not proven may use all the time (a proof comes first); otherwise the
+        polish passes leave most of it to the series stage."""
+        if not self._weeks_proven(part_id, weeks):
+            return finish
+        now = time.perf_counter()
+        return now + self.POLISH_SHARE * (finish - now)
+
+    def _weeks_proven(self, part_id: int, weeks: dict[tuple, list[Occurrence]]) -> bool:
+        return all(self.week_bounds[(part_id, w)] <= self._seated_weight(occs) for w, occs in weeks.items())
 
     def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
         """First pass, week by week in time order, each week started from a quick construction that
@@ -168,8 +184,7 @@ class Run:
             return
         improver = SeriesImprover(self.roster, occurrences, self.baseline, self.settings,
                                   seed=self.settings.random_seed)
-        proven = all(self.week_bounds[(part_id, w)] <= self._seated_weight(occs) for w, occs in weeks.items())
-        improver.run(finish, include_fill=not proven)
+        improver.run(finish, include_fill=not self._weeks_proven(part_id, weeks))
         self._count(improver)
         self.report("series")
 

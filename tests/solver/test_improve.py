@@ -104,3 +104,22 @@ def test_balance_breaks_a_tie_toward_the_less_loaded_leader():
     stage.solve_group(group, 2.0)
     assert index.occurrence("n", day(0)).index in roster.seated
     assert roster.seated[index.occurrence("n", day(0)).index] == ["a"]
+
+
+def test_a_pair_of_series_fixes_what_neither_can_alone():
+    # a and b swap between two clashing series in week 2: freeing one series leaves its leader
+    # busy in the other, so only the pair (the first neighbourhood after single series) helps
+    prob = problem([leader("a"), leader("b")],
+                   [weekly("n", 2), weekly("m", 2, site="b")], weeks=2, default_travel=0)
+    index = build_index(prob)
+    roster = Roster(index)
+    seat(roster, "n", day(0), "a")
+    seat(roster, "m", day(0), "b")
+    seat(roster, "n", day(7), "b")
+    seat(roster, "m", day(7), "a")
+    roster, stage = improver(prob, roster)
+    n = index.occurrence("n", day(0)).series
+    assert not stage.solve_group([n], 2.0)
+    pair = stage.neighbourhood(n)[:2]
+    assert stage.solve_group(pair, 2.0)
+    assert len(served(roster, "n")) == 1 and len(served(roster, "m")) == 1

@@ -113,3 +113,18 @@ def test_an_empty_pool_leaves_every_seat_open():
 def test_no_needs_gives_an_empty_schedule():
     schedule = solve(problem([leader("a")], []), time_limit=1, **SEED)
     assert schedule.assignments == () and schedule.unfilled == ()
+
+
+def test_polishing_weeks_leaves_most_time_to_the_series_stage_once_fill_is_proven():
+    prob = problem([leader("a"), leader("b")], [weekly("n", 2)], weeks=2)
+    run = planner.Run(prob, 20, planner.SolveSettings(1, 0), None)
+    part = run.parts[0]
+    weeks = {}
+    for occ in part:
+        weeks.setdefault(occ.week, []).append(occ)
+    finish = run.began + 20
+    run.solve_weekly(0, weeks, finish)
+    assert run._weeks_proven(0, weeks)
+    assert run._polish_until(0, weeks, finish) < finish - 10  # the rest goes to the series stage
+    run.week_bounds[(0, min(weeks))] += 1  # a week not proven: its proof may take all the time
+    assert run._polish_until(0, weeks, finish) == finish
