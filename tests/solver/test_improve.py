@@ -13,14 +13,17 @@ from solver_testkit import assignment, day, leader, need, problem, weekly
 SETTINGS = SolveSettings(num_workers=1, random_seed=7)
 
 
-def seat(roster: Roster, need_id: str, date, leader_id: str) -> None:
-    roster.add(leader_id, roster.index.occurrence(need_id, date))
+def seated(prob, *seats) -> Roster:
+    """A roster of ``prob`` with the given (need, date, leader) seats taken."""
+    roster = Roster(build_index(prob))
+    for need_id, date, leader_id in seats:
+        roster.add(leader_id, roster.index.occurrence(need_id, date))
+    return roster
 
 
 def improver(prob, roster=None):
-    index = build_index(prob)
-    roster = roster or Roster(index)
-    return roster, SeriesImprover(roster, index.occurrences, baseline_keys(prob.baseline), SETTINGS)
+    roster = roster or seated(prob)
+    return roster, SeriesImprover(roster, roster.index.occurrences, baseline_keys(prob.baseline), SETTINGS)
 
 
 def served(roster: Roster, need_id: str) -> set[str]:
@@ -29,11 +32,7 @@ def served(roster: Roster, need_id: str) -> set[str]:
 
 def test_a_series_shared_by_two_leaders_goes_to_one():
     prob = problem([leader("a"), leader("b")], [weekly("n", 3)], weeks=3)
-    index = build_index(prob)
-    roster = Roster(index)
-    seat(roster, "n", day(0), "a")
-    seat(roster, "n", day(7), "b")
-    seat(roster, "n", day(14), "a")
+    roster = seated(prob, ("n", day(0), "a"), ("n", day(7), "b"), ("n", day(14), "a"))
     roster, stage = improver(prob, roster)
     stage.run(time.perf_counter() + 5)
     assert len(served(roster, "n")) == 1
@@ -43,11 +42,7 @@ def test_a_series_shared_by_two_leaders_goes_to_one():
 def test_fill_is_never_traded_for_continuity():
     # only b can come in week 2: a second leader on the series is the price of the seat
     prob = problem([leader("a", absences=[(day(7), day(7))]), leader("b")], [weekly("n", 3)], weeks=3)
-    index = build_index(prob)
-    roster = Roster(index)
-    seat(roster, "n", day(0), "a")
-    seat(roster, "n", day(7), "b")
-    seat(roster, "n", day(14), "a")
+    roster = seated(prob, ("n", day(0), "a"), ("n", day(7), "b"), ("n", day(14), "a"))
     roster, stage = improver(prob, roster)
     stage.run(time.perf_counter() + 5)
     assert sum(len(v) for v in roster.seated.values()) == 3
@@ -63,30 +58,28 @@ def test_open_seats_are_filled_when_fill_is_not_proven():
 def test_a_kept_baseline_assignment_outranks_continuity():
     prob = problem([leader("a"), leader("b")], [weekly("n", 2)], weeks=2,
                    baseline=[assignment("n", day(0), "a"), assignment("n", day(7), "b")])
-    index = build_index(prob)
-    roster = Roster(index)
-    seat(roster, "n", day(0), "a")
-    seat(roster, "n", day(7), "b")
+    roster = seated(prob, ("n", day(0), "a"), ("n", day(7), "b"))
     roster, stage = improver(prob, roster)
     stage.run(time.perf_counter() + 5)
     assert served(roster, "n") == {"a", "b"}
 
 
+def swapped_crews():
+    """Two series at the same time on two sites over two weeks; a and b swap between them in week 2."""
+    prob = problem([leader("a"), leader("b")],
+                   [weekly("n", 2), weekly("m", 2, site="b")], weeks=2, default_travel=0)
+    roster = seated(prob, ("n", day(0), "a"), ("m", day(0), "b"), ("n", day(7), "b"), ("m", day(7), "a"))
+    return prob, roster
+
+
 def test_clashes_within_the_neighbourhood_hold():
     # a serves both series on Mondays at the same time in different weeks; moving them together
     # must not put a on both in one week
-    prob = problem([leader("a"), leader("b")],
-                   [weekly("n", 2), weekly("m", 2, site="b")], weeks=2, default_travel=0)
-    index = build_index(prob)
-    roster = Roster(index)
-    seat(roster, "n", day(0), "a")
-    seat(roster, "m", day(0), "b")
-    seat(roster, "n", day(7), "b")
-    seat(roster, "m", day(7), "a")
+    prob, roster = swapped_crews()
     roster, stage = improver(prob, roster)
     stage.run(time.perf_counter() + 5)
     for date in (day(0), day(7)):
-        on_day = [l for o in index.occurrences if o.date == date for l in roster.seated[o.index]]
+        on_day = [l for o in roster.index.occurrences if o.date == date for l in roster.seated[o.index]]
         assert sorted(on_day) == ["a", "b"]
     assert len(served(roster, "n")) == 1 and len(served(roster, "m")) == 1
 
@@ -95,10 +88,8 @@ def test_balance_breaks_a_tie_toward_the_less_loaded_leader():
     # one date, either leader; b already works elsewhere in the week, so a should take it
     prob = problem([leader("a"), leader("b")],
                    [need("n"), need("busy", start="14:00", end="18:00", site="b", weekdays=(3,))])
-    index = build_index(prob)
-    roster = Roster(index)
-    seat(roster, "busy", day(2), "b")
-    roster.add("b", index.occurrence("n", day(0)))
+    roster = seated(prob, ("busy", day(2), "b"), ("n", day(0), "b"))
+    index = roster.index
     stage = SeriesImprover(roster, index.occurrences, set(), SETTINGS)
     group = [index.occurrence("n", day(0)).series]
     stage.solve_group(group, 2.0)
@@ -109,16 +100,9 @@ def test_balance_breaks_a_tie_toward_the_less_loaded_leader():
 def test_a_pair_of_series_fixes_what_neither_can_alone():
     # a and b swap between two clashing series in week 2: freeing one series leaves its leader
     # busy in the other, so only the pair (the first neighbourhood after single series) helps
-    prob = problem([leader("a"), leader("b")],
-                   [weekly("n", 2), weekly("m", 2, site="b")], weeks=2, default_travel=0)
-    index = build_index(prob)
-    roster = Roster(index)
-    seat(roster, "n", day(0), "a")
-    seat(roster, "m", day(0), "b")
-    seat(roster, "n", day(7), "b")
-    seat(roster, "m", day(7), "a")
+    prob, roster = swapped_crews()
     roster, stage = improver(prob, roster)
-    n = index.occurrence("n", day(0)).series
+    n = roster.index.occurrence("n", day(0)).series
     assert not stage.solve_group([n], 2.0)
     pair = stage.neighbourhood(n)[:2]
     assert stage.solve_group(pair, 2.0)
