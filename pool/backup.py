@@ -33,7 +33,7 @@ from typing import IO, Callable, Iterator
 
 import sqlalchemy as sa
 
-from pool.models import Base, utcnow
+from pool.models import Base, as_utc, utcnow
 
 FORMAT = "pool-backup/1"
 BATCH = 1000
@@ -48,7 +48,7 @@ class BackupError(ValueError):
 def _encoder(column: sa.Column) -> Callable:
     kind = column.type
     if isinstance(kind, sa.DateTime):
-        return lambda v: _utc(v).isoformat()
+        return lambda v: as_utc(v).isoformat()
     if isinstance(kind, sa.Date):
         return lambda v: v.isoformat()
     if isinstance(kind, sa.Enum):
@@ -73,11 +73,6 @@ def _decoder(column: sa.Column) -> Callable:
     if isinstance(kind, sa.LargeBinary):
         return base64.b64decode
     return lambda v: v
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Aware UTC; SQLite hands back naive datetimes that were stored as UTC."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
 
 def _coded(functions: list[Callable]) -> Callable[[tuple], list]:

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Optional
+from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from pool.models import CalendarKind, CalendarPeriod, Pool
+from pool.models import CalendarKind, CalendarPeriod, Pool, utcnow
+
+
+def local_today(pool: Pool, now: Optional[dt.datetime] = None) -> dt.date:
+    """The day it is (``now``, or this moment) in the pool's time zone."""
+    return (now or utcnow()).astimezone(ZoneInfo(pool.timezone)).date()
 
 
 def days(first: dt.date, last: dt.date):

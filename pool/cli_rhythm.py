@@ -118,7 +118,6 @@ def simulate(sessions, start: dt.date, days: int, *, solve_seconds: float = 2.0,
 
 def _timeline(start: dt.date, days: int, settings, zone: ZoneInfo) -> list[tuple]:
     """(moment, label, action) in time order; minute jobs run one minute after every step."""
-    from pool import rhythm
     from pool.scheduler import job_specs
     first = dt.datetime.combine(start, dt.time(), zone)
     last = first + dt.timedelta(days=days)

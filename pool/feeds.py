@@ -18,7 +18,7 @@ from sqlalchemy import orm
 
 from pool.errors import N_
 from pool.leaders import assignment_span
-from pool.models import Assignment, Leader, Pool, Site
+from pool.models import Assignment, Leader, Pool, Site, as_utc
 from pool.planning import published_assignments
 
 PAST_DAYS, FUTURE_DAYS = 60, 400  # the stretch of the schedule a feed carries
@@ -126,8 +126,8 @@ def _event(pool: Pool, assignment: Assignment, *, uid_parts: tuple, summary: str
     stamp = schedule.published_at or schedule.created_at
     event = icalendar.Event()
     event.add("uid", stable_uid(*uid_parts))
-    event.add("dtstamp", _utc(stamp))
-    event.add("last-modified", _utc(stamp))
+    event.add("dtstamp", as_utc(stamp))
+    event.add("last-modified", as_utc(stamp))
     event.add("sequence", sequence if sequence is not None else schedule.version)
     event.add("dtstart", start.replace(tzinfo=zone))
     event.add("dtend", end.replace(tzinfo=zone))
@@ -139,8 +139,3 @@ def _event(pool: Pool, assignment: Assignment, *, uid_parts: tuple, summary: str
     event.add("transp", "OPAQUE")
     return event
 
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes that were stored as UTC
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)

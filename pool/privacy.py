@@ -14,12 +14,12 @@ import json
 import os
 from collections import defaultdict
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from pool import audit
+from pool.calendar import local_today
 from pool.errors import N_, Invalid
 from pool.models import (Absence, Assignment, Attendance, AuditEntry, JobRun, Leader, Need, OutboxMessage, Pool,
                          Schedule, ScheduleState, User, utcnow)
@@ -42,10 +42,6 @@ def absence_reason_days(env=os.environ) -> int:
     if days < 0:
         raise ValueError("POOL_ABSENCE_REASON_DAYS must be 0 or more")
     return days
-
-
-def local_today(pool: Pool, now: Optional[dt.datetime] = None) -> dt.date:
-    return (now or utcnow()).astimezone(ZoneInfo(pool.timezone)).date()
 
 
 def pseudonym(leader: Leader) -> str:

@@ -16,13 +16,13 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 import solver
 from pool import notify, schedules
+from pool.calendar import local_today
 from pool.models import (Credential, Leader, Pool, Schedule, ScheduleState, SolveRun, SolveState, utcnow)
 from pool.planning import build_problem, newest_schedule, published_assignments, store_schedule
 from pool.validate import violations
@@ -66,10 +66,6 @@ def weekday_and_time(text: str) -> tuple[Optional[str], int, int]:
 
 
 # ------------------------------------------------------------------------------ dates
-def local_today(pool: Pool, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(pool.timezone)).date()
-
-
 def next_monday(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=7 - today.weekday())
 

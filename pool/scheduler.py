@@ -28,7 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pool import config, db, rhythm
-from pool.models import JobRun, utcnow
+from pool.models import JobRun, as_utc, utcnow
 
 log = logging.getLogger("pool.scheduler")
 JOBS_TABLE = "apscheduler_jobs"
@@ -110,13 +110,9 @@ def _record_end(sessions, run_id: int, ok: bool, summary: str) -> JobRun:
     with sessions() as session:
         run = session.get(JobRun, run_id)
         run.ok, run.summary = ok, summary[:4000]
-        run.finished_at = max(utcnow(), _aware(run.started_at))
+        run.finished_at = max(utcnow(), as_utc(run.started_at))
         session.commit()
         return run
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 _sessions: dict[str, Callable] = {}

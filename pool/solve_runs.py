@@ -16,7 +16,7 @@ from sqlalchemy import orm
 
 import solver
 from pool.errors import N_, Conflict, Invalid, NotFound
-from pool.models import Pool, ScheduleState, SolveRun, SolveState, in_pool, utcnow
+from pool.models import Pool, ScheduleState, SolveRun, SolveState, as_utc, in_pool, utcnow
 from pool.planning import build_problem, newest_schedule, store_schedule
 
 MAX_TIME_LIMIT = 600.0
@@ -53,15 +53,11 @@ def start(session: orm.Session, pool: Pool, first: dt.date, last: dt.date, *, ti
 def give_up_if_abandoned(run: SolveRun, abandoned_after: dt.timedelta = ABANDONED_AFTER) -> bool:
     """Mark an unfinished run failed when its process has been silent too long; whether it was."""
     last_sign = run.heartbeat_at or run.created_at
-    if run.state not in UNFINISHED or last_sign is None or utcnow() - _aware(last_sign) <= abandoned_after:
+    if run.state not in UNFINISHED or last_sign is None or utcnow() - as_utc(last_sign) <= abandoned_after:
         return False
     run.state, run.finished_at = SolveState.failed, utcnow()
-    run.error = ABANDONED % _aware(last_sign).isoformat(timespec="seconds")
+    run.error = ABANDONED % as_utc(last_sign).isoformat(timespec="seconds")
     return True
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite returns naive UTC
 
 
 def get_run(session: orm.Session, pool: Pool, run_id: int) -> SolveRun:

@@ -14,7 +14,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pool import db, scheduler
-from pool.models import JobRun, utcnow
+from pool.models import JobRun, as_utc, utcnow
 from tests.conftest import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,7 @@ def test_two_scheduler_processes_run_each_job_once(database_url, tmp_path):
                            len([r for r in runs(engine, "heartbeat") if r.ok]) >= 4 else None, "four heartbeats")
         pids = {r.summary for r in beats}
         assert len(pids) == 1, "only the lock holder runs jobs"
-        starts = sorted(scheduler._aware(r.started_at) for r in beats)
+        starts = sorted(as_utc(r.started_at) for r in beats)
         assert all(later - earlier >= dt.timedelta(seconds=0.5) for earlier, later in zip(starts, starts[1:])), \
             "each heartbeat ran once"
 

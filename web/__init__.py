@@ -7,7 +7,7 @@ from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFProtect
 
 from pool import config
@@ -64,6 +64,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.init_app(app)
     throttle.init_app(app)
     return app
+
+
+def translated(error) -> str:
+    """A service's error (pool.errors) in the reader's language, its parameters in place."""
+    return gettext(error.message, **error.params)
 
 
 def select_locale() -> str:

@@ -15,11 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from pool import accounts, audit
 from pool.errors import Conflict, Invalid, NotFound
 from pool.models import Leader, Organisation, Role, ScheduleState
+from web import translated
 from web.access import current_pool, roles_required
 from web.admin import bp
 from web.admin.forms import ACTION_LABELS, ROLE_LABELS, AuditFilter, RoleForm, ToggleForm
 from web.database import get_session
-from web.ops.views import _local as local_time
+from web.ops.views import local_time
 from web.plan.views import STATE_LABELS
 
 coordinator = roles_required(Role.coordinator)
@@ -30,10 +31,6 @@ FIELD_LABELS = {"state": _l("State"), "version": _l("Version"), "period": _l("Pe
                 "role": _l("Role"), "organisation": _l("Organisation"), "need": _l("Need"), "day": _l("Day"),
                 "leader": _l("Leader"), "pinned": _l("Pinned"), "schedule_version": _l("Schedule version"),
                 "replaces_version": _l("Replaces version"), "active": _l("Active")}
-
-
-def translated(error) -> str:
-    return _(error.message, **error.params)
 
 
 # ------------------------------------------------------------------------------ users

@@ -10,13 +10,13 @@ import re
 
 from apispec import BasePlugin
 from flask import Flask, abort, current_app, jsonify, request
-from flask_babel import gettext
 from flask_login import current_user
 from flask_smorest import Api
 from marshmallow import ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from pool.errors import Conflict, Invalid, NotFound
+from web import translated
 
 AREAS: list[str] = ["leaders", "me", "needs", "schedules", "attendance", "report"]  # module paths under web.api, each defining `blp`
 
@@ -152,14 +152,10 @@ def _json_writes_only():
                        message="send the body as application/json"), 415
 
 
-def _translated(error) -> str:
-    return gettext(error.message, **error.params)
-
-
 def _invalid(error: Invalid):
     return jsonify(code=422, status="Unprocessable Entity",
-                   errors={"json": {error.field: [_translated(error)]}}), 422
+                   errors={"json": {error.field: [translated(error)]}}), 422
 
 
 def _error(code: int, error):
-    return jsonify(code=code, message=_translated(error)), code
+    return jsonify(code=code, message=translated(error)), code

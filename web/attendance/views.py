@@ -17,6 +17,7 @@ from pool import attendance, leaders, report
 from pool.attendance import AttendanceInput
 from pool.errors import Conflict, Invalid, NotFound
 from pool.models import Assignment, Pool, Role
+from web import translated
 from web.access import current_pool, roles_required
 from web.attendance import bp
 from web.database import get_session
@@ -74,10 +75,10 @@ def form(need_id: int, day: str):
         except Invalid as error:
             session.rollback()
             target = form[error.field] if error.field in form else form.held
-            target.errors.append(_(error.message, **error.params))
+            target.errors.append(translated(error))
         except Conflict as error:
             session.rollback()
-            conflict = _(error.message, **error.params)
+            conflict = translated(error)
             note = attendance.attendance_of(session, pool, need_id, when)
             form.row_version.data = str(note.row_version) if note else ""  # saving again overwrites, knowingly
         else:

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired
 from pool import leaders, privacy
 from pool.errors import Invalid, NotFound
 from pool.models import Leader, Role, in_pool
+from web import translated
 from web.access import current_pool, roles_required
 from web.club import bp
 from web.database import get_session
@@ -71,7 +72,7 @@ def leader_erase(leader_id: int):
                 alias = privacy.erase_leader(get_session(), current_pool(), leader, current_user)
             except Invalid as error:
                 get_session().rollback()
-                form.confirm_name.errors.append(_(error.message, **error.params))
+                form.confirm_name.errors.append(translated(error))
             else:
                 get_session().commit()
                 flash(_("%(name)s's personal data is erased. Past hours stay in the reports as %(alias)s; "

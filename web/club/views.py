@@ -12,6 +12,7 @@ from pool import leader_import, leaders
 from pool.errors import Invalid, NotFound
 from pool.leaders import AbsenceSpan, LeaderInput
 from pool.models import Leader, Role
+from web import translated
 from web.access import current_pool, roles_required
 from web.club import bp, import_store
 from web.club.forms import (BLANK_ABSENCES, BLANK_CREDENTIALS, ConfirmForm, LeaderForm, PledgeForm, ToggleForm,
@@ -39,10 +40,6 @@ def _leader(club, leader_id: int) -> Leader:
         return leaders.club_leader(get_session(), club, leader_id)
     except NotFound:
         abort(404)
-
-
-def translated(error: Invalid) -> str:
-    return _(error.message, **error.params)
 
 
 # ------------------------------------------------------------------------------ list and pledge

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from pool import feeds, leaders, privacy
 from pool.errors import Invalid, NotFound
 from pool.models import Role
+from web import translated
 from web.club.forms import AvailabilityForm, ToggleForm
 from web.database import get_session
 from web.access import roles_required
@@ -94,7 +95,7 @@ def absence():
             leaders.report_absence(get_session(), me, form.first_day.data, form.last_day.data, form.reason.data)
         except Invalid as error:
             get_session().rollback()
-            form[error.field].errors.append(_(error.message, **error.params))
+            form[error.field].errors.append(translated(error))
         else:
             get_session().commit()
             flash(_("Your absence is reported; the coordinator will find a replacement."))
@@ -115,7 +116,7 @@ def availability():
                 leaders.set_availability(get_session(), me, form.availability.data)
             except Invalid as error:
                 get_session().rollback()
-                form.availability.errors = [_(error.message, **error.params)]
+                form.availability.errors = [translated(error)]
             else:
                 get_session().commit()
                 flash(_("Your availability is saved."))

@@ -8,8 +8,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from pool import notify, rhythm, scheduler
-from pool.models import Role, utcnow
+from pool import notify, scheduler
+from pool.models import Role, as_utc, utcnow
 from web.access import current_pool, roles_required
 from web.database import get_session
 from web.ops import bp
@@ -37,12 +37,11 @@ class RunForm(FlaskForm):
     """Only the CSRF token: the job is in the URL."""
 
 
-def _local(moment: dt.datetime | None, zone: str) -> str:
+def local_time(moment: dt.datetime | None, zone: str) -> str:
+    """A stored moment as the pool's local "YYYY-MM-DD HH:MM" (the audit log page shows times the same way)."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes that were stored as UTC
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _jobs(zone: str) -> list[dict]:
@@ -56,7 +55,7 @@ def _jobs(zone: str) -> list[dict]:
         label, description = JOB_LABELS.get(spec.id, (spec.id, ""))
         planned = stored.get(spec.id)
         jobs.append(dict(id=spec.id, label=label, description=description, last=last.get(spec.id),
-                         next=_local(planned or spec.trigger.get_next_fire_time(None, now), zone),
+                         next=local_time(planned or spec.trigger.get_next_fire_time(None, now), zone),
                          stored=planned is not None))
     return jobs
 
@@ -66,7 +65,7 @@ def _jobs(zone: str) -> list[dict]:
 def index():
     pool = current_pool()
     return render_template("ops/index.html", jobs=_jobs(pool.timezone), form=RunForm(),
-                           local=lambda m: _local(m, pool.timezone))
+                           local=lambda m: local_time(m, pool.timezone))
 
 
 @bp.post("/jobs/<job_id>/run")
@@ -94,7 +93,7 @@ def outbox():
     rows = notify.messages(get_session(), pool, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("ops/outbox.html", messages=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE,
                            smtp=notify.SmtpSettings.from_env() is not None,
-                           local=lambda m: _local(m, pool.timezone))
+                           local=lambda m: local_time(m, pool.timezone))
 
 
 @bp.get("/outbox/<int:message_id>")
@@ -104,4 +103,4 @@ def message(message_id: int):
     found = notify.get_message(get_session(), pool, message_id)
     if found is None:
         abort(404)
-    return render_template("ops/message.html", message=found, local=lambda m: _local(m, pool.timezone))
+    return render_template("ops/message.html", message=found, local=lambda m: local_time(m, pool.timezone))

@@ -13,6 +13,7 @@ from pool import funding, report, report_export
 from pool.errors import Invalid, NotFound
 from pool.funding import FundingInput
 from pool.models import Funding, Need, Organisation, Role
+from web import translated
 from web.access import current_pool, roles_required
 from web.database import get_session
 from web.report import bp
@@ -272,7 +273,7 @@ def _save(form: FundingForm, pool, link_id: Optional[int]) -> bool:
             funding.update_link(session, pool, link_id, data)
     except Invalid as error:
         session.rollback()
-        form[error.field].errors.append(_(error.message, **error.params))
+        form[error.field].errors.append(translated(error))
         return False
     session.commit()
     return True

@@ -14,6 +14,7 @@ from pool import needs as services
 from pool.errors import N_, Invalid, NotFound
 from pool.models import Role
 from pool.schedules import parse_period, week_of
+from web import translated
 from web.access import current_pool, roles_required
 from web.club.tags import tag_label
 from web.database import get_session
@@ -92,7 +93,7 @@ def _no_dates():
 
 
 def _show_error(form: NeedForm, error: Invalid) -> None:
-    message = _(error.message, **error.params)
+    message = translated(error)
     target = getattr(form, error.field if error.field in FORM_FIELDS else "title")
     target.errors = [*target.errors, message]
 
