@@ -4,7 +4,8 @@ the weekly pass left some.
 A week-by-week solve can only ever see one date of a series at a time, so a leader who serves a
 series on three dates looks "free" to each of those weeks and is never removed from all three at
 once. Here a neighbourhood is a handful of series that compete for the same leaders (same weekday,
-times close enough to clash), freed on all their dates together. Everything else stays as it is,
+times close enough to clash), above all those whose crews hold the leaders who could serve the
+improved series on most of its dates, freed on all their dates together. Everything else stays as it is,
 and the neighbourhood is re-solved exactly with CP-SAT on the lexicographic objective
 
     fill  >  stability (kept baseline assignments)  >  continuity (the judged score itself)
@@ -25,7 +26,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from ortools.sat.python import cp_model
 
@@ -37,7 +38,9 @@ from .rules.workload import add_minute_limits
 from .variables import AssignmentVars
 
 SCALE = 60  # continuity points per filled occurrence of a series with a single crew (×seats/d)
-NEIGHBOURS = 3  # series freed together with the one being improved
+NEIGHBOURS = 2  # series freed together with the one being improved
+# how much a competitor counts for holding leaders who could serve the improved series on all its dates
+HELD_WEIGHT = 3
 
 
 class SeriesImprover:
@@ -51,8 +54,9 @@ class SeriesImprover:
         self.series: dict[Series, list[Occurrence]] = defaultdict(list)
         for occ in occurrences:
             self.series[occ.series].append(occ)
-        self.candidates: dict[Series, set[str]] = {
-            s: {l for o in occs for l in self.index.candidates[o.index]} for s, occs in self.series.items()}
+        self.eligible: dict[Series, Counter[str]] = {
+            s: Counter(l for o in occs for l in self.index.candidates[o.index]) for s, occs in self.series.items()}
+        self.candidates: dict[Series, set[str]] = {s: set(c) for s, c in self.eligible.items()}
         # series by weekday, to find the competitors of one quickly
         self.by_weekday: dict[int, list[Series]] = defaultdict(list)
         for s in self.series:
@@ -96,8 +100,12 @@ class SeriesImprover:
             if o.need.start >= first.need.end + reach or first.need.start >= o.need.end + reach:
                 continue
             shared = len(mine & self.candidates[other])
-            if shared:
-                scored.append((shared * (0.5 + self.rnd.random()), other))
+            if not shared:
+                continue
+            # the competitor's crew, counted by how many of this series' dates each could serve: freeing
+            # the series that hold its best candidates lets one of them move over
+            held = sum(self.eligible[series][l] for l in self.roster.series_leaders.get(other, ())) / len(occs)
+            scored.append(((shared + HELD_WEIGHT * held) * (0.5 + self.rnd.random()), other))
         scored.sort(reverse=True)
         return [series] + [s for _, s in scored[:NEIGHBOURS]]
 

@@ -107,3 +107,17 @@ def test_a_pair_of_series_fixes_what_neither_can_alone():
     pair = stage.neighbourhood(n)[:2]
     assert stage.solve_group(pair, 2.0)
     assert len(served(roster, "n")) == 1 and len(served(roster, "m")) == 1
+
+
+def test_the_neighbourhood_frees_the_series_holding_the_best_candidate():
+    # only x has the skill n needs; x serves m1, while m2 and m3 (same time) hold leaders n cannot use,
+    # so m1 is the competitor to free with n, whatever the random tie-breaking
+    others = [weekly(m, 3, site=m) for m in ("m1", "m2", "m3")]
+    prob = problem([leader("x", skills=["k"]), leader("p"), leader("q")],
+                   [weekly("n", 3, skills=["k"]), *others], weeks=3)
+    roster = seated(prob, *[("m1", day(7 * w), "x") for w in range(3)],
+                    *[("m2", day(7 * w), "p") for w in range(3)], *[("m3", day(7 * w), "q") for w in range(3)])
+    for seed in range(5):
+        stage = SeriesImprover(roster, roster.index.occurrences, set(), SETTINGS, seed=seed)
+        n = roster.index.occurrence("n", day(0)).series
+        assert stage.neighbourhood(n)[1] == roster.index.occurrence("m1", day(0)).series
