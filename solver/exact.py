@@ -27,6 +27,8 @@ from .variables import AssignmentVars
 class SolveSettings:
     num_workers: int = 2
     random_seed: int = 0
+    # CP-SAT's full-problem workers for the weekly solves; empty: its default portfolio
+    subsolvers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -167,6 +169,7 @@ def _run(vars_: AssignmentVars, settings: SolveSettings, deadline: float):
     # These models are already reduced to eligible pairs and clique clashes; on them presolve costs
     # more time than it saves.
     solver.parameters.cp_model_presolve = False
+    solver.parameters.subsolvers.extend(settings.subsolvers)
     return solver.solve(vars_.model), solver
 
 
