@@ -6,7 +6,8 @@ starting solution of every exact week (so a short time limit still gives a sensi
 2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
    take the most of the series' dates, and give them all of those dates;
 3. substitutes: fill what is still open, preferring the series' crew;
-4. repair: free a leader for an open seat by handing one of their assignments to someone else;
+4. repair: free a leader for an open seat by handing one of their assignments to someone else, or
+   by leaving it open when the seat gained is worth more;
 5. continuity: give dates taken by occasional leaders back to the series' regulars.
 """
 from __future__ import annotations
@@ -139,7 +140,8 @@ class Construction:
                     improved = True
 
     def _free_someone_for(self, occ: Occurrence) -> bool:
-        """Hands one assignment of a candidate to a stand-in so the candidate can take ``occ``."""
+        """Hands one assignment of a candidate to a stand-in (or, for a more valuable ``occ``, leaves it
+        open) so the candidate can take ``occ``."""
         roster = self.roster
         for leader_id in self.index.candidates[occ.index]:
             if leader_id in roster.seated[occ.index]:
@@ -151,12 +153,14 @@ class Construction:
             if other.index in self._no_stand_in or roster.is_pinned(leader_id, other):
                 continue
             stand_in = self._substitute(other, excluding=leader_id)
-            if stand_in is None:
+            if stand_in is None and other.weight >= occ.weight:
                 self._no_stand_in.add(other.index)
                 continue
+            # with no stand-in the leader still moves when ``occ`` is worth more: fill only grows
             roster.remove(leader_id, other)
             roster.add(leader_id, occ)
-            roster.add(stand_in, other)
+            if stand_in is not None:
+                roster.add(stand_in, other)
             self._no_stand_in.clear()  # two leaders changed: earlier dead ends may open up
             return True
         return False

@@ -40,6 +40,24 @@ def test_repair_frees_a_leader_by_handing_over_an_assignment():
     assert seated(built, "skilled", day(0)) == ["a"] and seated(built, "plain", day(0)) == ["b"]
 
 
+
+def test_repair_moves_a_leader_to_a_clashing_need_worth_more_even_with_no_stand_in():
+    # "a" is the only leader; the short need she holds is worth less than the long one at the same time
+    prob = problem([leader("a")], [need("short", start="10:00", end="11:00"),
+                                   need("long", start="10:00", end="13:00", site="b")])
+    built = construction(prob)
+    built.roster.add("a", built.index.occurrence("short", day(0)))
+    built.repair()
+    assert seated(built, "long", day(0)) == ["a"] and seated(built, "short", day(0)) == []
+
+
+def test_repair_never_trades_a_seat_for_one_worth_the_same():
+    prob = problem([leader("a")], [need("here"), need("there", site="b")])
+    built = construction(prob)
+    built.roster.add("a", built.index.occurrence("here", day(0)))
+    built.repair()
+    assert seated(built, "here", day(0)) == ["a"] and seated(built, "there", day(0)) == []
+
 def test_moves_never_touch_pins():
     prob = problem([leader("a", skills={"x"}), leader("b")],
                    [need("plain", priority=5), need("skilled", skills={"x"}, priority=1)],
