@@ -6,8 +6,9 @@ starting solution of every exact week (so a short time limit still gives a sensi
 2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
    take the most of the series' dates, and give them all of those dates;
 3. substitutes: fill what is still open, preferring the series' crew;
-4. repair: free a leader for an open seat by handing one of their assignments to someone else, or
-   by leaving it open when the seat gained is worth more;
+4. repair: free a leader for an open seat by handing one of their assignments to someone else (or,
+   for the start of an exact solve, which re-plans every crew anyway, by leaving it open when the
+   seat gained is worth more: fill first, however the crews fare);
 5. continuity: give dates taken by occasional leaders back to the series' regulars.
 """
 from __future__ import annotations
@@ -22,8 +23,9 @@ from .rules.continuity import ContinuityCosts
 
 class Construction:
     def __init__(self, roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
-                 deadline: float, keep: set = frozenset()):
+                 deadline: float, keep: set = frozenset(), trade_up: bool = False):
         self.roster = roster
+        self.trade_up = trade_up  # repair may leave a seat open to take one worth more
         self.index = roster.index
         self.occurrences = sorted(occurrences, key=lambda o: (o.start, o.index))
         self.continuity = continuity
@@ -140,8 +142,8 @@ class Construction:
                     improved = True
 
     def _free_someone_for(self, occ: Occurrence) -> bool:
-        """Hands one assignment of a candidate to a stand-in (or, for a more valuable ``occ``, leaves it
-        open) so the candidate can take ``occ``."""
+        """Hands one assignment of a candidate to a stand-in (or, trading up, leaves a less valuable
+        one open) so the candidate can take ``occ``."""
         roster = self.roster
         for leader_id in self.index.candidates[occ.index]:
             if leader_id in roster.seated[occ.index]:
@@ -153,10 +155,9 @@ class Construction:
             if other.index in self._no_stand_in or roster.is_pinned(leader_id, other):
                 continue
             stand_in = self._substitute(other, excluding=leader_id)
-            if stand_in is None and other.weight >= occ.weight:
+            if stand_in is None and not (self.trade_up and other.weight < occ.weight):
                 self._no_stand_in.add(other.index)
                 continue
-            # with no stand-in the leader still moves when ``occ`` is worth more: fill only grows
             roster.remove(leader_id, other)
             roster.add(leader_id, occ)
             if stand_in is not None:
@@ -232,9 +233,9 @@ class Construction:
 
 
 def construct(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
-              deadline: float, baseline: tuple = ()) -> None:
+              deadline: float, baseline: tuple = (), trade_up: bool = False) -> None:
     keep = {(a.need, a.date, a.leader) for a in baseline}
-    Construction(roster, occurrences, continuity, deadline, keep).run(baseline)
+    Construction(roster, occurrences, continuity, deadline, keep, trade_up).run(baseline)
 
 
 def return_to_regulars(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,

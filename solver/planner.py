@@ -171,7 +171,8 @@ class Run:
         exact solve starts from it and can only do better, so a loaded machine or a short time
         limit still yields a sensible week."""
         before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
-        construct(self.roster, occurrences, self.continuity, deadline, self.index.problem.baseline)
+        construct(self.roster, occurrences, self.continuity, deadline, self.index.problem.baseline,
+                  trade_up=True)
         added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
                  if l not in before[o.index]}
         for i, leader_id in added:

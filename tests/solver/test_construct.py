@@ -11,11 +11,12 @@ from solver.rules.pins import place_pins
 from solver_testkit import assignment, day, leader, need, problem, weekly
 
 
-def construction(prob):
+def construction(prob, trade_up=False):
     index = build_index(prob)
     roster = Roster(index)
     place_pins(index, roster)
-    return Construction(roster, index.occurrences, ContinuityCosts(index, prob.baseline), time.perf_counter() + 5)
+    return Construction(roster, index.occurrences, ContinuityCosts(index, prob.baseline), time.perf_counter() + 5,
+                        trade_up=trade_up)
 
 
 def seated(built, need_id, date):
@@ -41,19 +42,29 @@ def test_repair_frees_a_leader_by_handing_over_an_assignment():
 
 
 
-def test_repair_moves_a_leader_to_a_clashing_need_worth_more_even_with_no_stand_in():
-    # "a" is the only leader; the short need she holds is worth less than the long one at the same time
-    prob = problem([leader("a")], [need("short", start="10:00", end="11:00"),
+def short_and_long():
+    """"a" is the only leader; the short need she holds is worth less than the long one at the same time."""
+    return problem([leader("a")], [need("short", start="10:00", end="11:00"),
                                    need("long", start="10:00", end="13:00", site="b")])
-    built = construction(prob)
+
+
+def test_trading_up_moves_a_leader_to_a_clashing_need_worth_more_even_with_no_stand_in():
+    built = construction(short_and_long(), trade_up=True)
     built.roster.add("a", built.index.occurrence("short", day(0)))
     built.repair()
     assert seated(built, "long", day(0)) == ["a"] and seated(built, "short", day(0)) == []
 
 
-def test_repair_never_trades_a_seat_for_one_worth_the_same():
+def test_without_trading_up_a_crew_member_stays_where_no_one_could_replace_her():
+    built = construction(short_and_long())
+    built.roster.add("a", built.index.occurrence("short", day(0)))
+    built.repair()
+    assert seated(built, "short", day(0)) == ["a"]
+
+
+def test_trading_up_never_trades_a_seat_for_one_worth_the_same():
     prob = problem([leader("a")], [need("here"), need("there", site="b")])
-    built = construction(prob)
+    built = construction(prob, trade_up=True)
     built.roster.add("a", built.index.occurrence("here", day(0)))
     built.repair()
     assert seated(built, "here", day(0)) == ["a"] and seated(built, "there", day(0)) == []
