@@ -64,6 +64,7 @@ def run_instance(size: str, seed: int, out_dir=None, solve: Optional[Callable] =
     judged = metrics(problem, schedule.assignments)
     row.update(fill=judged.fill, continuity=judged.continuity, stability=judged.stability,
                filled_seats=judged.filled_seats, status=str(schedule.solver.get("status", "")),
+               fill_bound=schedule.solver.get("fill_bound"),
                violations=len(violations(problem, schedule.assignments)), peak_mb=_peak_mb())
     if out_dir:
         _write(problem, schedule, Path(out_dir), f"{size}-seed{seed}")
@@ -110,6 +111,8 @@ def _cells(row: dict) -> list[str]:
     else:
         valid = "yes" if row["violations"] == 0 else f"no ({row['violations']})"
     optimal = "-" if row.get("error") else ("yes" if row.get("status") == "OPTIMAL" else "no")
+    if optimal == "no" and row.get("fill_bound") is not None:
+        optimal = f"gap {max(0.0, row['fill_bound'] - row['fill']):.3f}"  # fill that may still be possible
     return [row["instance"], str(row["leaders"]), f"{row['occurrences']} / {row['seats']}",
             number("seconds", 1), number("fill"), optimal, number("continuity"), number("stability"),
             number("peak_mb", 0), valid]
