@@ -5,8 +5,8 @@ A week-by-week solve can only ever see one date of a series at a time, so a lead
 series on three dates looks "free" to each of those weeks and is never removed from all three at
 once. Here a neighbourhood is a handful of series that compete for the same leaders (same weekday,
 times close enough to clash), above all those whose crews hold the leaders who could serve the
-improved series on most of its dates, freed on all their dates together. Everything else stays as it is,
-and the neighbourhood is re-solved exactly with CP-SAT on the lexicographic objective
+improved series on most of its dates, freed on all their dates together. Everything else stays as
+it is, and the neighbourhood is re-solved exactly with CP-SAT on the lexicographic objective
 
     fill  >  stability (kept baseline assignments)  >  continuity (the judged score itself)
 
@@ -39,7 +39,7 @@ from .variables import AssignmentVars
 
 SCALE = 60  # continuity points per filled occurrence of a series with a single crew (×seats/d)
 NEIGHBOURS = 2  # series freed together with the one being improved
-# how much a competitor counts for holding leaders who could serve the improved series on all its dates
+# how much a competitor counts for holding leaders who could serve the improved series on its dates
 HELD_WEIGHT = 3
 
 
