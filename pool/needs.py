@@ -20,7 +20,7 @@ from pool.errors import N_, Invalid, NotFound
 from pool.models import (Assignment, CalendarKind, CalendarPeriod, Leader, Need, Organisation, OrgKind, Pool,
                          Schedule, ScheduleState, Site, in_pool)
 from pool.planning import solver_need
-from solver.problem import DAY
+from solver.problem import DAY, clock
 
 BACKGROUND_CHECK = "background-check"
 ACTIVITY_KINDS = ("rastvard", "sportfritids", "nattfotboll", "tjejgrupp", "nodstopp", "nattvandring",
@@ -60,11 +60,6 @@ def parse_clock(text: str, field_name: str) -> int:
     if not 0 <= minutes <= DAY:
         raise Invalid(field_name, N_("Give a time as HH:MM, for example 09:30."))
     return minutes
-
-
-def clock(minutes: int) -> str:
-    minutes %= DAY
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def parse_dates(text: str, field_name: str = "dates") -> list[dt.date]:

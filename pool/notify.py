@@ -28,6 +28,7 @@ from pool import feeds
 from pool.models import (Assignment, Credential, Leader, Need, Organisation, OutboxMessage, Pool, Role, Schedule,
                          User, utcnow)
 from pool.planning import published_assignments
+from solver.problem import clock
 
 WEEKDAYS = {"sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
@@ -193,11 +194,6 @@ def _text(locale: str, key: str, **params) -> str:
 def long_date(day: dt.date, locale: str) -> str:
     locale = locale if locale in WEEKDAYS else "sv"
     return f"{WEEKDAYS[locale][day.weekday()]} {day.day} {MONTHS[locale][day.month - 1]}"
-
-
-def clock(minute: int) -> str:
-    minute %= 1440
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def week_number(day: dt.date) -> int:

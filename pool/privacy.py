@@ -23,7 +23,7 @@ from pool.calendar import local_today
 from pool.errors import N_, Invalid
 from pool.models import (Absence, Assignment, Attendance, AuditEntry, JobRun, Leader, Need, OutboxMessage, Pool,
                          Schedule, ScheduleState, User, utcnow)
-from solver.problem import span
+from solver.problem import clock, span
 
 EXPORT_FORMAT = "pool-personal-data/1"
 REDACTED = "[raderat]"
@@ -71,7 +71,7 @@ def export_leader(session: orm.Session, leader: Leader, *, now: Optional[dt.date
             "erased_at": _moment(leader.erased_at), "calendar_feed": leader.calendar_token is not None,
         },
         "credentials": [{"kind": c.kind, "valid_until": c.valid_until.isoformat()} for c in leader.credentials],
-        "availability": [{"weekday": w.weekday, "start": _clock(w.start_minute), "end": _clock(w.end_minute)}
+        "availability": [{"weekday": w.weekday, "start": clock(w.start_minute), "end": clock(w.end_minute)}
                          for w in leader.availability],
         "absences": [{"first_day": a.first_day.isoformat(), "last_day": a.last_day.isoformat(),
                       "reason": a.reason, "created_at": _moment(a.created_at)} for a in leader.absences],
@@ -104,7 +104,7 @@ def _need_name(need: Need, full: bool) -> tuple[str, Optional[str]]:
 def _assignment(a: Assignment, cancelled: bool, full: bool) -> dict:
     start, end = span(a.need.start_minute, a.need.end_minute)
     name, code = _need_name(a.need, full)
-    return {"day": a.day.isoformat(), "start": _clock(start), "end": _clock(end), "minutes": end - start,
+    return {"day": a.day.isoformat(), "start": clock(start), "end": clock(end), "minutes": end - start,
             "need": name, "need_code": code, "site": a.need.site.name,
             "address": a.need.site.address, "schedule_id": a.schedule_id, "schedule_state": a.schedule.state.value,
             "schedule_version": a.schedule.version, "pinned": a.pinned, "session_cancelled": cancelled}
@@ -142,17 +142,20 @@ def _user(user: User) -> dict:
             "locale": user.locale, "active": user.active, "created_at": _moment(user.created_at)}
 
 
-def _addresses(session: orm.Session, leader: Leader) -> set[str]:
-    return {a.lower() for a in [leader.email, *(u.email for u in _users(session, leader))] if a}
+def _addresses(leader: Leader, users: list[User]) -> set[str]:
+    """The leader's addresses as written, and in lower case (how messages are matched)."""
+    written = {a for a in [leader.email, *(u.email for u in users)] if a}
+    return written | {a.lower() for a in written}
 
 
 def _their_messages(session: orm.Session, leader: Leader) -> list[OutboxMessage]:
     """Messages to the leader: to one of their accounts or to one of their addresses."""
-    users = [u.id for u in _users(session, leader)]
-    addresses = _addresses(session, leader)
+    users = _users(session, leader)
+    addresses = _addresses(leader, users)
     return list(session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.pool_id == leader.pool_id,
-        sa.or_(OutboxMessage.user_id.in_(users), sa.func.lower(OutboxMessage.to_address).in_(addresses)))
+        sa.or_(OutboxMessage.user_id.in_([u.id for u in users]),
+               sa.func.lower(OutboxMessage.to_address).in_(addresses)))
         .order_by(OutboxMessage.id)))
 
 
@@ -163,10 +166,6 @@ def _messages(session: orm.Session, leader: Leader) -> list[dict]:
 
 def _moment(value: Optional[dt.datetime]) -> Optional[str]:
     return value.isoformat(timespec="seconds") if value is not None else None
-
-
-def _clock(minute: int) -> str:
-    return f"{minute // 60 % 24:02d}:{minute % 60:02d}"
 
 
 # ------------------------------------------------------------------------------ right to erasure
@@ -190,8 +189,7 @@ def erase_leader(session: orm.Session, pool: Pool, leader: Leader, actor: Option
     traces = {t: alias for t in (leader.name, leader.code) if t} | {t: REDACTED for t in (leader.phone,) if t}
     users = _users(session, leader)
     traces |= {u.name: alias for u in users if u.name}
-    for address in {*_addresses(session, leader), *(a for a in [leader.email, *(u.email for u in users)] if a)}:
-        traces[address] = REDACTED
+    traces |= {address: REDACTED for address in _addresses(leader, users)}
     _redact_messages(session, leader)
     _drop_upcoming_unpublished(session, pool, leader, today)
     for user in users:
