@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
@@ -54,9 +54,8 @@ class SeriesImprover:
         self.series: dict[Series, list[Occurrence]] = defaultdict(list)
         for occ in occurrences:
             self.series[occ.series].append(occ)
-        self.eligible: dict[Series, Counter[str]] = {
-            s: Counter(l for o in occs for l in self.index.candidates[o.index]) for s, occs in self.series.items()}
-        self.candidates: dict[Series, set[str]] = {s: set(c) for s, c in self.eligible.items()}
+        self.eligible = self.index.eligible_dates  # per series: leader -> dates they could serve
+        self.candidates: dict[Series, set[str]] = {s: set(self.eligible[s]) for s in self.series}
         # series by weekday, to find the competitors of one quickly
         self.by_weekday: dict[int, list[Series]] = defaultdict(list)
         for s in self.series:

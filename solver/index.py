@@ -7,7 +7,7 @@ computed only among a leader's eligible occurrences that lie close in time.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -122,6 +122,14 @@ class Index:
                     out[i].append(j)
                     out[j].append(i)
         return out
+
+    @cached_property
+    def eligible_dates(self) -> dict[Series, Counter[str]]:
+        """Per series, each leader with the number of its dates they are eligible for."""
+        counts: dict[Series, Counter[str]] = defaultdict(Counter)
+        for occ in self.occurrences:
+            counts[occ.series].update(self.candidates[occ.index])
+        return counts
 
     def weeks(self) -> list[IsoWeek]:
         return sorted({o.week for o in self.occurrences})

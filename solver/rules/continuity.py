@@ -24,10 +24,9 @@ class ContinuityCosts:
     def __init__(self, index: Index, baseline: tuple[Assignment, ...] = ()):
         self.index = index
         self.length: Counter[Series] = Counter()
-        self.eligible_dates: dict[Series, Counter[str]] = defaultdict(Counter)
+        self.eligible_dates = index.eligible_dates
         for occ in index.occurrences:
             self.length[occ.series] += 1
-            self.eligible_dates[occ.series].update(index.candidates[occ.index])
         self.published: dict[Series, Counter[str]] = defaultdict(Counter)
         for a in baseline:
             occ = index.occurrence(a.need, a.date)
