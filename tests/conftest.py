@@ -103,6 +103,19 @@ def session(engine: sa.Engine):
         yield session
 
 
+@pytest.fixture
+def club(session):
+    """A pool with one club, flushed: for services that need somewhere to put leaders."""
+    from pool.models import Organisation, OrgKind, Pool
+    pool = Pool(slug="test", name="Test")
+    session.add(pool)
+    session.flush()
+    club = Organisation(pool_id=pool.id, code="sif", kind=OrgKind.club, name="SIF")
+    session.add(club)
+    session.flush()
+    return club
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory) -> str:
     """A migrated SQLite file with the Sandviken demo, built once; tests copy it before writing."""
@@ -134,7 +147,8 @@ def _serving(database_url: str, **config):
         app.extensions["pool_sessions"].kw["bind"].dispose()
 
 
-def _demo_copy(demo_database: str, tmp_path: Path) -> str:
+def demo_copy(demo_database: str, tmp_path: Path) -> str:
+    """A copy of the demo database to write to."""
     copy = tmp_path / "demo.sqlite"
     copy.write_bytes(Path(demo_database.removeprefix("sqlite:///")).read_bytes())
     return f"sqlite:///{copy}"
@@ -143,7 +157,7 @@ def _demo_copy(demo_database: str, tmp_path: Path) -> str:
 @pytest.fixture
 def live_server(demo_database: str, tmp_path: Path):
     """The web app served over real HTTP on a free local port, on a copy of the demo database."""
-    with _serving(_demo_copy(demo_database, tmp_path)) as base_url:
+    with _serving(demo_copy(demo_database, tmp_path)) as base_url:
         yield base_url
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pool import leader_import
 from pool.errors import Invalid
-from pool.models import Leader, Organisation, OrgKind, Pool
+from pool.models import Leader
 
 GOOD_CSV = """namn;e-post;färdigheter;intyg;tillgänglighet;timlön
 Amina Yusuf;amina@example.se;lang:so female;background-check 2027-11-30;mån-fre 14:00-21:00; fre 19:00-02:00;145,50
@@ -23,17 +23,6 @@ Amina Yusuf,amina@example.se,background-check 2027-13-01,
 Erik Berg,AMINA@example.se,,fun 10-12
 Sara Ek,sara@example.se,,mån 08:00-16:00
 """
-
-
-@pytest.fixture
-def club(session):
-    pool = Pool(slug="test", name="Test")
-    session.add(pool)
-    session.flush()
-    club = Organisation(pool_id=pool.id, code="sif", kind=OrgKind.club, name="SIF")
-    session.add(club)
-    session.flush()
-    return club
 
 
 def count(session) -> int:

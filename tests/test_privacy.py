@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from pathlib import Path
 import json
 
 import pytest
@@ -23,11 +22,12 @@ from pool import accounts, feeds, notify, privacy, report, schedules
 from pool.attendance import generate_demo_attendance
 from pool.errors import Invalid
 from pool.funding import generate_demo_funding
-from pool.models import (Absence, Assignment, Attendance, AuditEntry, Base, JobRun, Leader, Need, Organisation, OrgKind,
+from pool.models import (Absence, Assignment, Attendance, AuditEntry, Base, JobRun, Leader, Need,
                          OutboxMessage, Pool, Role, Schedule, ScheduleState, User, utcnow)
 from pool.planning import build_problem
 from seed import load_demo
 from seed.sandviken import DEMO_LEADER
+from tests.conftest import demo_copy
 
 FIRST, LAST = dt.date(2027, 2, 1), dt.date(2027, 2, 14)
 TODAY = dt.date(2027, 2, 8)
@@ -191,13 +191,8 @@ def test_export_then_erasure(session):
 
 
 # ------------------------------------------------------------------------------ retention
-def test_old_absence_reasons_are_cleared_recent_ones_kept(session):
-    pool = Pool(slug="liten", name="Liten")
-    session.add(pool)
-    session.flush()
-    club = Organisation(pool_id=pool.id, code="klubb", kind=OrgKind.club, name="Klubben")
-    session.add(club)
-    session.flush()
+def test_old_absence_reasons_are_cleared_recent_ones_kept(session, club):
+    pool = session.get(Pool, club.pool_id)
     leader = Leader(pool_id=pool.id, club_id=club.id, code="l1", name="Amina Yusuf")
     today = dt.date(2027, 6, 30)
     old = Absence(first_day=dt.date(2027, 5, 1), last_day=today - dt.timedelta(days=31), reason="sjuk")
@@ -214,12 +209,6 @@ def test_old_absence_reasons_are_cleared_recent_ones_kept(session):
     assert len(leader.absences) == 4
     assert privacy.purge_absence_reasons(session, pool, today, days=30) == 0  # nothing twice
     assert privacy.purge_absence_reasons(session, pool, today, days=0) == 2
-
-
-def demo_copy(demo_database: str, tmp_path) -> str:
-    copy = tmp_path / "demo.sqlite"
-    copy.write_bytes(Path(demo_database.removeprefix("sqlite:///")).read_bytes())
-    return f"sqlite:///{copy}"
 
 
 def test_the_nightly_job_and_the_command_clear_old_reasons(demo_database, tmp_path, monkeypatch):

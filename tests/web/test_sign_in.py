@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import DEMO_LOGINS, DEMO_PASSWORD, _demo_copy, _serving, sign_in
+from tests.conftest import DEMO_LOGINS, DEMO_PASSWORD, _serving, demo_copy, sign_in
 from web.auth.throttle import PER_ACCOUNT, PER_ADDRESS
 
 COORDINATOR = DEMO_LOGINS["coordinator"]
@@ -89,7 +89,7 @@ def redis_url():
 def test_with_redis_two_processes_share_the_count(redis_url, demo_database, tmp_path):
     """Two app instances, as two server processes would be, on one Redis: failures on one block the other."""
     url, prefix = redis_url
-    database = _demo_copy(demo_database, tmp_path)
+    database = demo_copy(demo_database, tmp_path)
     config = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix}
     with _serving(database, **config) as first, _serving(database, **config) as second:
         for n in range(PER_ACCOUNT_MINUTE):
@@ -99,7 +99,7 @@ def test_with_redis_two_processes_share_the_count(redis_url, demo_database, tmp_
 
 
 def test_when_redis_is_down_the_count_goes_on_in_memory(demo_database, tmp_path):
-    with _serving(_demo_copy(demo_database, tmp_path), RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0") as base_url:
+    with _serving(demo_copy(demo_database, tmp_path), RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0") as base_url:
         visitor = Visitor(base_url)
         for _ in range(PER_ACCOUNT_MINUTE):
             assert visitor.attempt(COORDINATOR, "wrong").status_code == 401
