@@ -174,7 +174,7 @@ def demo_of_kind(request, tmp_path: Path):
     """A fresh demo database of the fixture's kind ("sqlite" or "postgresql"): a copy of the SQLite demo,
     or a PostgreSQL database migrated and loaded anew; yields its URL."""
     if request.param == "sqlite":
-        yield _demo_copy(request.getfixturevalue("demo_database"), tmp_path)
+        yield demo_copy(request.getfixturevalue("demo_database"), tmp_path)
         return
     from seed import load_demo
     with _migrated_postgres(request.getfixturevalue("postgres_admin")) as url:
