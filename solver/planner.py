@@ -4,7 +4,7 @@ Strategy by structure: the problem is split into independent components (no shar
 solved ISO week by ISO week, exactly with CP-SAT where a week is small enough, by a continuity-aware
 construction where not. Weekly limits are per ISO week, so the weekly split is exact for them;
 continuity is carried forward through the crews already seated, so the first week, which picks
-the crews, gets a larger share of the time when no baseline names them. Pins are placed first.
+the crews, gets a larger share of the time. Pins are placed first.
 
 Exact weeks start from the construction's solution and can only improve on it; time left after the
 first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
@@ -51,7 +51,7 @@ class Run:
     # once every week's fill is proven, polishing weeks one at a time gets at most this share of the
     # time left: the series stage, which frees whole series on all their dates, gains more per second
     POLISH_SHARE = 0.3
-    FIRST_WEEK_WEIGHT = 2.5  # the first week's time, relative to its size, when there is no baseline
+    FIRST_WEEK_WEIGHT = 2.5  # the first week's time, relative to its size
     GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
     REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
 
@@ -145,14 +145,12 @@ class Run:
         return all(self.week_bounds[(part_id, w)] <= self._seated_weight(occs) for w, occs in weeks.items())
 
     def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
-        """First pass, week by week in time order, each week started from a quick construction that
-        keeps what the baseline still allows."""
+        """First pass, week by week in time order, each week started from a quick construction."""
         sizes = {w: candidate_pairs(self.index, occs) + 1 for w, occs in weeks.items()}
-        if not self.baseline:
-            # the first week picks every series' crew with nothing to go on: it is the hardest to
-            # solve, and the later weeks follow its choices, so it gets a larger share (in a
-            # re-plan the published crews are known from the start)
-            sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
+        # the first week picks every series' crew, or in a re-plan the crews the later weeks' fresh
+        # starts follow where the published plan filled poorly: it is the hardest to solve, and the
+        # later weeks follow its choices, so it gets a larger share
+        sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
         left = sum(sizes.values())
         for week in sorted(weeks):
             share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
@@ -169,15 +167,32 @@ class Run:
     def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
         """A quick continuity-aware solution of the block, returned as pairs and not kept: the
         exact solve starts from it and can only do better, so a loaded machine or a short time
-        limit still yields a sensible week."""
+        limit still yields a sensible week.
+
+        A re-plan builds two, one keeping what the published plan still allows and one following
+        only the crews (published and seated so far), and starts from the one that fills more (then
+        keeps more): a published plan that filled poorly is a poor start for a week too hard for
+        CP-SAT to leave it in its share of the time."""
+        baseline = self.index.problem.baseline
+        if not baseline:
+            return self._constructed(occurrences, deadline, ())
+        halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+        starts = [self._constructed(occurrences, halfway, baseline), self._constructed(occurrences, deadline, ())]
+        return max(starts, key=self._fill_then_kept)
+
+    def _constructed(self, occurrences: list[Occurrence], deadline: float, baseline: tuple) -> set[tuple[int, str]]:
         before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
-        construct(self.roster, occurrences, self.continuity, deadline, self.index.problem.baseline,
-                  trade_up=True)
+        construct(self.roster, occurrences, self.continuity, deadline, baseline, trade_up=True)
         added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
                  if l not in before[o.index]}
         for i, leader_id in added:
             self.roster.remove(leader_id, self.index.occurrences[i])
         return added
+
+    def _fill_then_kept(self, pairs: set[tuple[int, str]]) -> tuple[int, int]:
+        occs = self.index.occurrences
+        return (sum(occs[i].weight for i, _ in pairs),
+                sum((occs[i].need.id, occs[i].date, l) in self.baseline for i, l in pairs))
 
     def improve_series(self, part_id: int, weeks: dict[tuple, list[Occurrence]], occurrences: list[Occurrence],
                        finish: float) -> None:

@@ -128,3 +128,24 @@ def test_polishing_weeks_leaves_most_time_to_the_series_stage_once_fill_is_prove
     assert run._polish_until(0, weeks, finish) < finish - 10  # the rest goes to the series stage
     run.week_bounds[(0, min(weeks))] += 1  # a week not proven: its proof may take all the time
     assert run._polish_until(0, weeks, finish) == finish
+
+
+def test_a_replan_starts_from_a_fresh_construction_when_the_published_plan_fills_less():
+    # a now has two hours a week, not four: kept in date order, the published plan spends them on
+    # the low-priority needs early in the week; the crews, scarcest and weightiest first, do not
+    needs = [need("low1", priority=1, end="11:00"), need("low2", priority=1, weekdays=(2,), end="11:00"),
+             need("high", priority=5, weekdays=(3,), skills={"x"})]
+    baseline = [assignment("low1", day(0), "a"), assignment("low2", day(1), "a"), assignment("high", day(2), "a")]
+    prob = problem([leader("a", skills={"x"}, per_week=120)], needs, baseline=baseline)
+    run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
+    start = run._greedy(run.parts[0], run.began + 1)
+    assert {(run.index.occurrences[i].need.id, leader_id) for i, leader_id in start} == {("high", "a")}
+
+
+def test_a_replan_starts_from_the_published_plan_when_it_fills_as_much():
+    needs = [need("x"), need("y", weekdays=(2,))]
+    baseline = [assignment("x", day(0), "b"), assignment("y", day(1), "b")]
+    prob = problem([leader("a"), leader("b")], needs, baseline=baseline)
+    run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
+    start = run._greedy(run.parts[0], run.began + 1)
+    assert {(run.index.occurrences[i].need.id, leader_id) for i, leader_id in start} == {("x", "b"), ("y", "b")}
