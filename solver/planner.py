@@ -19,6 +19,7 @@ need on Sunday and an early one on Monday), which the report flags as ``weeks_co
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from typing import Callable, Optional
@@ -39,6 +40,7 @@ from .rules.stability import baseline_keys
 # the pairwise clash constraints grow too large to build and prove within a normal time limit.
 EXACT_PAIRS_PER_WEEK = 30_000
 
+ONE_WEEK = dt.timedelta(days=7)
 REPLAN_SUBSOLVERS = ("max_lp", "core")
 
 Progress = Optional[Callable[[dict], None]]
@@ -147,42 +149,59 @@ class Run:
     def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
         """First pass, week by week in time order, each week started from a quick construction."""
         sizes = {w: candidate_pairs(self.index, occs) + 1 for w, occs in weeks.items()}
-        # the first week picks every series' crew, or in a re-plan the crews the later weeks' fresh
-        # starts follow where the published plan filled poorly: it is the hardest to solve, and the
-        # later weeks follow its choices, so it gets a larger share
+        # the first week picks every series' crew, or in a re-plan the pattern the later weeks' starts
+        # repeat where the published plan filled poorly: it is the hardest to solve, and the later
+        # weeks follow its choices, so it gets a larger share
         sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
         left = sum(sizes.values())
+        previous: list[Occurrence] = []
         for week in sorted(weeks):
             share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
             left -= sizes[week]
             fixed = self._seated_weight(weeks[week])
             began = time.perf_counter()
-            start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
+            start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share, previous)
+            previous = weeks[week]
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
                                  share - (time.perf_counter() - began), hint=start, incumbent=start)
             restore_baseline(self.roster, weeks[week], self.index.problem.baseline)
             self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
             self.report(f"week {week[0]}-W{week[1]:02d}")
 
-    def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
+    def _greedy(self, occurrences: list[Occurrence], deadline: float,
+                previous: list[Occurrence]) -> set[tuple[int, str]]:
         """A quick continuity-aware solution of the block, returned as pairs and not kept: the
         exact solve starts from it and can only do better, so a loaded machine or a short time
         limit still yields a sensible week.
 
-        A re-plan builds two, one keeping what the published plan still allows and one following
-        only the crews (published and seated so far), and starts from the one that fills more (then
-        keeps more): a published plan that filled poorly is a poor start for a week too hard for
-        CP-SAT to leave it in its share of the time."""
+        A re-plan builds two and starts from the one that fills more (then keeps more): one keeps
+        what the published plan still allows, the other repeats the week before (``previous``, as
+        solved), the recurring pattern. A published plan that filled poorly is a poor start for a
+        week too hard for CP-SAT to leave it in its share of the time."""
         baseline = self.index.problem.baseline
         if not baseline:
             return self._constructed(occurrences, deadline, ())
         halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
-        starts = [self._constructed(occurrences, halfway, baseline), self._constructed(occurrences, deadline, ())]
+        starts = [self._constructed(occurrences, halfway, baseline),
+                  self._constructed(occurrences, deadline, self._a_week_later(previous))]
         return max(starts, key=self._fill_then_kept)
 
-    def _constructed(self, occurrences: list[Occurrence], deadline: float, baseline: tuple) -> set[tuple[int, str]]:
+    def _a_week_later(self, previous: list[Occurrence]) -> tuple[Assignment, ...]:
+        """The assignments of ``previous`` moved to the same needs seven days on, where they occur."""
+        moved = []
+        for occ in previous:
+            later = self.index.occurrence(occ.need.id, occ.date + ONE_WEEK)
+            if later is not None:
+                moved += [Assignment(occ.need.id, later.date, l) for l in self.roster.seated.get(occ.index, ())]
+        return tuple(moved)
+
+    def _constructed(self, occurrences: list[Occurrence], deadline: float,
+                     plan: tuple[Assignment, ...]) -> set[tuple[int, str]]:
+        """A construction that keeps ``plan`` where it fits, then takes back every published
+        assignment that costs no fill (construct.restore_baseline)."""
         before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
-        construct(self.roster, occurrences, self.continuity, deadline, baseline, trade_up=True)
+        construct(self.roster, occurrences, self.continuity, deadline, plan, trade_up=True)
+        restore_baseline(self.roster, occurrences, self.index.problem.baseline)
         added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
                  if l not in before[o.index]}
         for i, leader_id in added:

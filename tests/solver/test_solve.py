@@ -1,4 +1,5 @@
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -130,7 +131,7 @@ def test_polishing_weeks_leaves_most_time_to_the_series_stage_once_fill_is_prove
     assert run._polish_until(0, weeks, finish) == finish
 
 
-def test_a_replan_starts_from_a_fresh_construction_when_the_published_plan_fills_less():
+def test_a_replan_starts_from_the_crews_when_the_published_plan_fills_less():
     # a now has two hours a week, not four: kept in date order, the published plan spends them on
     # the low-priority needs early in the week; the crews, scarcest and weightiest first, do not
     needs = [need("low1", priority=1, end="11:00"), need("low2", priority=1, weekdays=(2,), end="11:00"),
@@ -138,7 +139,7 @@ def test_a_replan_starts_from_a_fresh_construction_when_the_published_plan_fills
     baseline = [assignment("low1", day(0), "a"), assignment("low2", day(1), "a"), assignment("high", day(2), "a")]
     prob = problem([leader("a", skills={"x"}, per_week=120)], needs, baseline=baseline)
     run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
-    start = run._greedy(run.parts[0], run.began + 1)
+    start = run._greedy(run.parts[0], run.began + 1, previous=[])
     assert {(run.index.occurrences[i].need.id, leader_id) for i, leader_id in start} == {("high", "a")}
 
 
@@ -147,5 +148,17 @@ def test_a_replan_starts_from_the_published_plan_when_it_fills_as_much():
     baseline = [assignment("x", day(0), "b"), assignment("y", day(1), "b")]
     prob = problem([leader("a"), leader("b")], needs, baseline=baseline)
     run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
-    start = run._greedy(run.parts[0], run.began + 1)
+    start = run._greedy(run.parts[0], run.began + 1, previous=[])
     assert {(run.index.occurrences[i].need.id, leader_id) for i, leader_id in start} == {("x", "b"), ("y", "b")}
+
+
+def test_the_week_before_moves_a_week_on_where_its_needs_occur():
+    # "n" runs on Mondays and Tuesdays, but not on the second Tuesday (a holiday)
+    n = need("n", weekdays=(1, 2), period=(day(0), day(13)))
+    n = replace(n, occurrences=tuple(d for d in n.occurrences if d != day(8)))
+    prob = problem([leader("a"), leader("b")], [n], weeks=2, baseline=[assignment("n", day(0), "b")])
+    run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
+    first_week = [o for o in run.parts[0] if o.date < day(7)]
+    run.roster.add("a", run.index.occurrence("n", day(0)))
+    run.roster.add("b", run.index.occurrence("n", day(1)))
+    assert run._a_week_later(first_week) == (assignment("n", day(7), "a"),)
