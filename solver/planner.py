@@ -19,7 +19,6 @@ need on Sunday and an early one on Monday), which the report flags as ``weeks_co
 """
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import defaultdict
 from typing import Callable, Optional
@@ -40,7 +39,6 @@ from .rules.stability import baseline_keys
 # the pairwise clash constraints grow too large to build and prove within a normal time limit.
 EXACT_PAIRS_PER_WEEK = 30_000
 
-ONE_WEEK = dt.timedelta(days=7)
 REPLAN_SUBSOLVERS = ("max_lp", "core")
 
 Progress = Optional[Callable[[dict], None]]
@@ -154,46 +152,44 @@ class Run:
         # weeks follow its choices, so it gets a larger share
         sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
         left = sum(sizes.values())
-        previous: list[Occurrence] = []
         for week in sorted(weeks):
             share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
             left -= sizes[week]
             fixed = self._seated_weight(weeks[week])
             began = time.perf_counter()
-            start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share, previous)
-            previous = weeks[week]
+            start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
                                  share - (time.perf_counter() - began), hint=start, incumbent=start)
             restore_baseline(self.roster, weeks[week], self.index.problem.baseline)
             self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
             self.report(f"week {week[0]}-W{week[1]:02d}")
 
-    def _greedy(self, occurrences: list[Occurrence], deadline: float,
-                previous: list[Occurrence]) -> set[tuple[int, str]]:
+    def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
         """A quick continuity-aware solution of the block, returned as pairs and not kept: the
         exact solve starts from it and can only do better, so a loaded machine or a short time
         limit still yields a sensible week.
 
         A re-plan builds two and starts from the one that fills more (then keeps more): one keeps
-        what the published plan still allows, the other repeats the week before (``previous``, as
-        solved), the recurring pattern. A published plan that filled poorly is a poor start for a
-        week too hard for CP-SAT to leave it in its share of the time."""
+        what the published plan still allows, the other gives each series its regulars so far. A
+        published plan that filled poorly is a poor start for a week too hard for CP-SAT to leave
+        it in its share of the time."""
         baseline = self.index.problem.baseline
         if not baseline:
             return self._constructed(occurrences, deadline, ())
         halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
         starts = [self._constructed(occurrences, halfway, baseline),
-                  self._constructed(occurrences, deadline, self._a_week_later(previous))]
+                  self._constructed(occurrences, deadline, self._regulars(occurrences))]
         return max(starts, key=self._fill_then_kept)
 
-    def _a_week_later(self, previous: list[Occurrence]) -> tuple[Assignment, ...]:
-        """The assignments of ``previous`` moved to the same needs seven days on, where they occur."""
-        moved = []
-        for occ in previous:
-            later = self.index.occurrence(occ.need.id, occ.date + ONE_WEEK)
-            if later is not None:
-                moved += [Assignment(occ.need.id, later.date, l) for l in self.roster.seated.get(occ.index, ())]
-        return tuple(moved)
+    def _regulars(self, occurrences: list[Occurrence]) -> tuple[Assignment, ...]:
+        """Each occurrence given its series' regulars so far: the leaders who served it most often,
+        one per seat (the recurring pattern as solved, whoever stood in for an absent one)."""
+        plan = []
+        for occ in occurrences:
+            served = self.roster.series_leaders.get(occ.series, {})
+            regulars = sorted(served, key=lambda l: (-served[l], l))[:occ.seats]
+            plan += [Assignment(occ.need.id, occ.date, l) for l in regulars]
+        return tuple(plan)
 
     def _constructed(self, occurrences: list[Occurrence], deadline: float,
                      plan: tuple[Assignment, ...]) -> set[tuple[int, str]]:

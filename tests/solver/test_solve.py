@@ -1,5 +1,4 @@
 import random
-from dataclasses import replace
 
 import pytest
 
@@ -139,7 +138,7 @@ def test_a_replan_starts_from_the_crews_when_the_published_plan_fills_less():
     baseline = [assignment("low1", day(0), "a"), assignment("low2", day(1), "a"), assignment("high", day(2), "a")]
     prob = problem([leader("a", skills={"x"}, per_week=120)], needs, baseline=baseline)
     run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
-    start = run._greedy(run.parts[0], run.began + 1, previous=[])
+    start = run._greedy(run.parts[0], run.began + 1)
     assert {(run.index.occurrences[i].need.id, leader_id) for i, leader_id in start} == {("high", "a")}
 
 
@@ -148,17 +147,16 @@ def test_a_replan_starts_from_the_published_plan_when_it_fills_as_much():
     baseline = [assignment("x", day(0), "b"), assignment("y", day(1), "b")]
     prob = problem([leader("a"), leader("b")], needs, baseline=baseline)
     run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
-    start = run._greedy(run.parts[0], run.began + 1, previous=[])
+    start = run._greedy(run.parts[0], run.began + 1)
     assert {(run.index.occurrences[i].need.id, leader_id) for i, leader_id in start} == {("x", "b"), ("y", "b")}
 
 
-def test_the_week_before_moves_a_week_on_where_its_needs_occur():
-    # "n" runs on Mondays and Tuesdays, but not on the second Tuesday (a holiday)
-    n = need("n", weekdays=(1, 2), period=(day(0), day(13)))
-    n = replace(n, occurrences=tuple(d for d in n.occurrences if d != day(8)))
-    prob = problem([leader("a"), leader("b")], [n], weeks=2, baseline=[assignment("n", day(0), "b")])
+def test_the_second_start_gives_each_series_its_regulars_so_far():
+    # on Mondays a served twice and b once; Tuesdays have had only c
+    prob = problem([leader("a"), leader("b"), leader("c")], [weekly("n", 4, weekdays=(1, 2))], weeks=4,
+                   baseline=[assignment("n", day(0), "b")])
     run = planner.Run(prob, 5, planner.SolveSettings(1, 0), None)
-    first_week = [o for o in run.parts[0] if o.date < day(7)]
-    run.roster.add("a", run.index.occurrence("n", day(0)))
-    run.roster.add("b", run.index.occurrence("n", day(1)))
-    assert run._a_week_later(first_week) == (assignment("n", day(7), "a"),)
+    for date, leader_id in [(day(0), "a"), (day(7), "a"), (day(14), "b"), (day(1), "c")]:
+        run.roster.add(leader_id, run.index.occurrence("n", date))
+    fourth_week = [o for o in run.parts[0] if o.date >= day(21)]
+    assert set(run._regulars(fourth_week)) == {assignment("n", day(21), "a"), assignment("n", day(22), "c")}
