@@ -1,8 +1,9 @@
 """Continuity-aware construction: the whole plan for parts too big for an exact model, and the
 starting solution of every exact week (so a short time limit still gives a sensible week).
 
-1. keep what the baseline published, where it still fits (and, after an exact solve, take back
-   what it gave away for nothing: restore_baseline);
+1. keep a given plan where it still fits: what the baseline published, or for the start of a
+   re-plan's week each series' regulars (and, after an exact solve, take back what it gave away
+   for nothing: restore_baseline);
 2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
    take the most of the series' dates, and give them all of those dates;
 3. substitutes: fill what is still open, preferring the series' crew;
@@ -30,7 +31,7 @@ class Construction:
         self.occurrences = sorted(occurrences, key=lambda o: (o.start, o.index))
         self.continuity = continuity
         self.deadline = deadline
-        self.keep = keep  # (need id, date, leader) pairs the continuity moves leave alone: the baseline
+        self.keep = keep  # (need id, date, leader) pairs the continuity moves leave alone: the plan
         self.flexibility = {l: len(occs) for l, occs in self.index.by_leader.items()}
         self._no_stand_in: set[int] = set()  # occurrences no one else can take over, until a change
         self.series: dict[Series, list[Occurrence]] = defaultdict(list)
@@ -40,17 +41,17 @@ class Construction:
     def out_of_time(self) -> bool:
         return time.perf_counter() > self.deadline
 
-    def run(self, baseline: tuple = ()) -> None:
-        self.keep_baseline(baseline)
+    def run(self, plan: tuple = ()) -> None:
+        self.keep_plan(plan)
         self.build_crews()
         self.fill_with_substitutes()
         self.repair()
         self.return_to_regulars()
 
-    # ---- 1. baseline
-    def keep_baseline(self, baseline) -> None:
+    # ---- 1. the plan
+    def keep_plan(self, plan) -> None:
         mine = {o.index for o in self.occurrences}
-        for a in sorted(baseline, key=lambda a: (a.date, a.need, a.leader)):
+        for a in sorted(plan, key=lambda a: (a.date, a.need, a.leader)):
             occ = self.index.occurrence(a.need, a.date)
             if occ is not None and occ.index in mine and a.leader not in self.roster.seated[occ.index] \
                     and self.roster.can_take(a.leader, occ):
@@ -233,9 +234,9 @@ class Construction:
 
 
 def construct(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
-              deadline: float, baseline: tuple = (), trade_up: bool = False) -> None:
-    keep = {(a.need, a.date, a.leader) for a in baseline}
-    Construction(roster, occurrences, continuity, deadline, keep, trade_up).run(baseline)
+              deadline: float, plan: tuple = (), trade_up: bool = False) -> None:
+    keep = {(a.need, a.date, a.leader) for a in plan}
+    Construction(roster, occurrences, continuity, deadline, keep, trade_up).run(plan)
 
 
 def return_to_regulars(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
