@@ -10,12 +10,13 @@ Exact weeks start from the construction's solution and can only improve on it; t
 first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
 constraint), in passes while that helps, and then whole series at once (solver.improve), which
 a week-by-week view cannot do. Once every week's fill is proven, those passes get only a share of
-the time left and the series stage the rest: it gains far more continuity per second. In a re-plan, each week then takes back the published assignments
-its solve gave away for nothing (construct.restore_baseline). Parts too big for exact weeks spend
-what the construction leaves on the same series stage, fill first. The fill bound reported is the
-sum of the weeks' proven bounds (for parts too big for exact weeks: how many leaders are free at
-once, solver.bounds); it bounds the whole problem unless a clash crosses a week boundary (a night
-need on Sunday and an early one on Monday), which the report flags as ``weeks_coupled``.
+the time left and the series stage the rest: it gains far more continuity per second. In a re-plan,
+each week then takes back the published assignments its solve gave away for nothing
+(construct.restore_baseline). Parts too big for exact weeks spend what the construction leaves on
+the same series stage, fill first. The fill bound reported is the sum of the weeks' proven bounds
+(for parts too big for exact weeks: how many leaders are free at once, solver.bounds); it bounds
+the whole problem unless a clash crosses a week boundary (a night need on Sunday and an early one
+on Monday), which the report flags as ``weeks_coupled``.
 """
 from __future__ import annotations
 
@@ -205,6 +206,7 @@ class Run:
         return added
 
     def _fill_then_kept(self, pairs: set[tuple[int, str]]) -> tuple[int, int]:
+        """Filled weight and kept baseline assignments of (occurrence index, leader) pairs."""
         occs = self.index.occurrences
         return (sum(occs[i].weight for i, _ in pairs),
                 sum((occs[i].need.id, occs[i].date, l) in self.baseline for i, l in pairs))
@@ -274,9 +276,8 @@ class Run:
 
     def _series_score(self, occurrences: list[Occurrence]) -> tuple[int, int, float]:
         """Fill, kept baseline assignments and continuity (as judged) of these occurrences."""
-        fill = self._seated_weight(occurrences)
-        keep = sum(1 for o in occurrences for l in self.roster.seated.get(o.index, ())
-                   if (o.need.id, o.date, l) in self.baseline)
+        seated = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())}
+        fill, keep = self._fill_then_kept(seated)
         filled: dict = defaultdict(int)
         seats: dict = {}
         for o in occurrences:
