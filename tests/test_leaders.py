@@ -16,15 +16,12 @@ TODAY = D(2027, 1, 13)  # a Wednesday in week 2
 
 
 @pytest.fixture
-def clubs(session):
-    pool = Pool(slug="test", name="Test")
-    session.add(pool)
+def clubs(session, club):
+    """The pool and its club SIF (conftest's ``club``), with a second club, SAIK."""
+    saik = Organisation(pool_id=club.pool_id, code="saik", kind=OrgKind.club, name="SAIK")
+    session.add(saik)
     session.flush()
-    sif = Organisation(pool_id=pool.id, code="sif", kind=OrgKind.club, name="SIF")
-    saik = Organisation(pool_id=pool.id, code="saik", kind=OrgKind.club, name="SAIK")
-    session.add_all([sif, saik])
-    session.flush()
-    return pool, sif, saik
+    return session.get(Pool, club.pool_id), club, saik
 
 
 def amina(**changes) -> LeaderInput:
