@@ -34,6 +34,7 @@ from .index import Occurrence, Series
 from .roster import Roster
 from .rules.overlap import add_no_clashes
 from .rules.seats import add_seat_limits
+from .rules.stability import kept
 from .rules.workload import add_minute_limits
 from .variables import AssignmentVars
 
@@ -260,7 +261,7 @@ class SeriesImprover:
         """The lexicographic value of the group's assignments ``pairs`` (not yet in the roster)."""
         occurrences = self.index.occurrences
         fill = sum(occurrences[i].weight for i, _ in pairs)
-        keep = sum(1 for i, l in pairs if (occurrences[i].need.id, occurrences[i].date, l) in self.baseline)
+        keep = kept(occurrences, pairs, self.baseline)
         cont = 0.0
         extra: dict[Series, set[str]] = defaultdict(set)
         for i, l in pairs:

@@ -34,7 +34,7 @@ from .problem import Assignment, Problem, Schedule, Unfilled
 from .roster import Roster
 from .rules.continuity import ContinuityCosts
 from .rules.pins import place_pins
-from .rules.stability import baseline_keys
+from .rules.stability import baseline_keys, kept
 
 # A week with more candidate (occurrence, leader) pairs than this goes to the construction: beyond it
 # the pairwise clash constraints grow too large to build and prove within a normal time limit.
@@ -208,8 +208,7 @@ class Run:
     def _fill_then_kept(self, pairs: set[tuple[int, str]]) -> tuple[int, int]:
         """Filled weight and kept baseline assignments of (occurrence index, leader) pairs."""
         occs = self.index.occurrences
-        return (sum(occs[i].weight for i, _ in pairs),
-                sum((occs[i].need.id, occs[i].date, l) in self.baseline for i, l in pairs))
+        return sum(occs[i].weight for i, _ in pairs), kept(occs, pairs, self.baseline)
 
     def improve_series(self, part_id: int, weeks: dict[tuple, list[Occurrence]], occurrences: list[Occurrence],
                        finish: float) -> None:
