@@ -120,11 +120,11 @@ class Construction:
 
     def _substitute(self, occ: Occurrence, excluding: str | None = None) -> str | None:
         """The best leader who fits ``occ``: crew first, then the least flexible, then the least loaded."""
-        crew = self.continuity.crew(self.roster, occ.series)
         seated = self.roster.seated[occ.index]
-        ranked = sorted((self.continuity.cost(self.roster, occ, l, crew), self.flexibility.get(l, 0),
-                         self.roster.leader_minutes[l], l)
-                        for l in self.index.candidates[occ.index] if l != excluding and l not in seated)
+        costs = self.continuity.costs(self.roster, occ, [l for l in self.index.candidates[occ.index]
+                                                          if l != excluding and l not in seated])
+        ranked = sorted((cost, self.flexibility.get(l, 0), self.roster.leader_minutes[l], l)
+                        for l, cost in costs.items())
         for *_, leader_id in ranked:
             if self.roster.fits(leader_id, occ):
                 return leader_id

@@ -40,24 +40,33 @@ class ContinuityCosts:
             served[leader_id] = max(served[leader_id], times)
         return served
 
-    def cost(self, roster: Roster, occ: Occurrence, leader_id: str, crew: Counter[str] | None = None) -> int:
+    def cost(self, roster: Roster, occ: Occurrence, leader_id: str) -> int:
+        return self.costs(roster, occ, (leader_id,))[leader_id]
+
+    def costs(self, roster: Roster, occ: Occurrence, leaders, crew: Counter[str] | None = None) -> dict[str, int]:
+        """Each leader's cost on ``occ`` (``crew``: the series' crew, if already at hand)."""
         crew = self.crew(roster, occ.series) if crew is None else crew
-        if crew[leader_id]:
-            # the crew's regulars cost nothing; occasional members a little, so regulars win back dates
-            regular = sorted(crew.values(), reverse=True)[min(occ.seats, len(crew)) - 1]
-            return 0 if crew[leader_id] >= regular else round(_OCCASIONAL * (1 - crew[leader_id] / regular))
+        # the crew's regulars cost nothing; occasional members a little, so regulars win back dates
+        regular = sorted(crew.values(), reverse=True)[min(occ.seats, len(crew)) - 1] if crew else 0
         join = _JOIN_FULL_CREW if len(crew) >= occ.seats else _JOIN_OPEN_CREW
-        share = self.eligible_dates[occ.series][leader_id] / self.length[occ.series]
-        return join + round(_NO_RETURN * (1 - share))
+        eligible, length = self.eligible_dates[occ.series], self.length[occ.series]
+        out = {}
+        for leader_id in leaders:
+            times = crew[leader_id]
+            if times:
+                out[leader_id] = 0 if times >= regular else round(_OCCASIONAL * (1 - times / regular))
+            else:
+                out[leader_id] = join + round(_NO_RETURN * (1 - eligible[leader_id] / length))
+        return out
 
     def terms(self, vars_: AssignmentVars) -> dict[tuple[int, str], int]:
         crews: dict[Series, Counter[str]] = {}
         terms = {}
-        for i, leader_id in vars_.x:
+        for i, leaders in vars_.by_occurrence.items():
             occ = vars_.occurrence(i)
             if occ.series not in crews:
                 crews[occ.series] = self.crew(vars_.roster, occ.series)
-            cost = self.cost(vars_.roster, occ, leader_id, crews[occ.series])
-            if cost:
-                terms[(i, leader_id)] = cost
+            for leader_id, cost in self.costs(vars_.roster, occ, leaders, crews[occ.series]).items():
+                if cost:
+                    terms[(i, leader_id)] = cost
         return terms
