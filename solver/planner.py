@@ -67,6 +67,11 @@ class Run:
         place_pins(self.index, self.roster)
         self.continuity = ContinuityCosts(self.index, problem.baseline)
         self.baseline = baseline_keys(problem.baseline)
+        self.published: dict[int, list[Assignment]] = defaultdict(list)  # baseline by occurrence
+        for a in problem.baseline:
+            occ = self.index.occurrence(a.need, a.date)
+            if occ is not None:
+                self.published[occ.index].append(a)
         self.total_weight = sum(o.weight * o.seats for o in self.index.occurrences)
         self.parts = components(self.index)
         # upper bounds on filled weight per (component, ISO week): each seat with a candidate at
@@ -161,7 +166,7 @@ class Run:
             start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
                                  share - (time.perf_counter() - began), hint=start, incumbent=start)
-            restore_baseline(self.roster, weeks[week], self.index.problem.baseline)
+            restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
             self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
             self.report(f"week {week[0]}-W{week[1]:02d}")
 
@@ -174,13 +179,16 @@ class Run:
         what the published plan still allows, the other gives each series its regulars so far. A
         published plan that filled poorly is a poor start for a week too hard for CP-SAT to leave
         it in its share of the time."""
-        baseline = self.index.problem.baseline
-        if not baseline:
+        baseline = self._published(occurrences)
+        if not self.baseline:
             return self._constructed(occurrences, deadline, ())
         halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
         starts = [self._constructed(occurrences, halfway, baseline),
                   self._constructed(occurrences, deadline, self._regulars(occurrences))]
         return max(starts, key=self._fill_then_kept)
+
+    def _published(self, occurrences: list[Occurrence]) -> tuple[Assignment, ...]:
+        return tuple(a for occ in occurrences for a in self.published.get(occ.index, ()))
 
     def _regulars(self, occurrences: list[Occurrence]) -> tuple[Assignment, ...]:
         """Each occurrence given its series' regulars so far: the leaders who served it most often,
@@ -198,7 +206,7 @@ class Run:
         assignment that costs no fill (construct.restore_baseline)."""
         before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
         construct(self.roster, occurrences, self.continuity, deadline, plan, trade_up=True)
-        restore_baseline(self.roster, occurrences, self.index.problem.baseline)
+        restore_baseline(self.roster, occurrences, self._published(occurrences))
         added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
                  if l not in before[o.index]}
         for i, leader_id in added:
