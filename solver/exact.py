@@ -130,19 +130,18 @@ def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadlin
 
     With ``fill_floor`` (the block's fill already proven optimal) fill becomes a constraint and only
     the lower tiers are the objective."""
-    model = vars_.model
-    xs = [vars_.x[k] for k in score.keys]
     if fill_floor is None:
-        model.maximize(cp_model.LinearExpr.weighted_sum(xs, [score.combined(k) for k in score.keys]))
+        vars_.maximize(score.keys, [score.combined(k) for k in score.keys])
         _hint(vars_, start)
         status, solver = _run(vars_, settings, deadline)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, score.seat_bound
         return _pairs(vars_, solver), min(score.seat_bound,
                                           score.unit * score.weights.fill_bound(solver.best_objective_bound))
-    fill = cp_model.LinearExpr.weighted_sum(xs, [score.fill_units(k) for k in score.keys])
-    model.add(fill >= fill_floor // score.unit)
-    model.maximize(cp_model.LinearExpr.weighted_sum(xs, [score.lower(k) for k in score.keys]))
+    fill = cp_model.LinearExpr.weighted_sum([vars_.x[k] for k in score.keys],
+                                            [score.fill_units(k) for k in score.keys])
+    vars_.model.add(fill >= fill_floor // score.unit)
+    vars_.maximize(score.keys, [score.lower(k) for k in score.keys])
     _hint(vars_, start)
     status, solver = _run(vars_, settings, deadline)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -26,6 +26,10 @@ class Occurrence:
     end: int
 
     @cached_property
+    def day(self) -> int:
+        return self.date.toordinal()
+
+    @cached_property
     def minutes(self) -> int:
         return self.end - self.start
 

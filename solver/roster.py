@@ -6,14 +6,14 @@ from collections import Counter, defaultdict
 
 from .index import Index, IsoWeek, Occurrence, Series, clashes
 
-ONE_DAY = dt.timedelta(days=1)
 
 
 class Roster:
     def __init__(self, index: Index):
         self.index = index
         self.seated: dict[int, list[str]] = defaultdict(list)  # occurrence -> leaders
-        self.busy: dict[tuple[str, dt.date], list[Occurrence]] = defaultdict(list)
+        # leader -> date ordinal -> assignments starting that day
+        self.busy: dict[str, dict[int, list[Occurrence]]] = defaultdict(lambda: defaultdict(list))
         self.day_minutes: dict[tuple[str, dt.date], int] = defaultdict(int)
         self.week_minutes: dict[tuple[str, IsoWeek], int] = defaultdict(int)
         self.leader_minutes: dict[str, int] = defaultdict(int)
@@ -30,16 +30,25 @@ class Roster:
 
     def clashing(self, leader_id: str, occ: Occurrence) -> list[Occurrence]:
         """The leader's current assignments that clash with ``occ`` (rule 5)."""
-        problem = self.index.problem
-        reach = self.index.max_travel
+        days = self.busy.get(leader_id)
+        if not days:
+            return []
         found = []
-        for day in (occ.date - ONE_DAY, occ.date, occ.date + ONE_DAY):
-            for other in self.busy.get((leader_id, day), ()):
+        reach = self.index.max_travel
+        for day in (occ.day - 1, occ.day, occ.day + 1):
+            for other in days.get(day, ()):
                 if other.end + reach <= occ.start or occ.end + reach <= other.start:
                     continue  # too far apart in time to clash whatever the travel
-                if other.index == occ.index or clashes(problem, occ, other):
+                if other.index == occ.index or clashes(self.index.problem, occ, other):
                     found.append(other)
         return found
+
+    def busy_near(self, occurrences: list[Occurrence]) -> set[str]:
+        """Leaders with an assignment on a date of ``occurrences`` or a day either side of one: the
+        only ones who can clash with any of them."""
+        near = {o.day + step for o in occurrences for step in (-1, 0, 1)}
+        return {leader_id for leader_id, days in self.busy.items()
+                if any(occs and day in near for day, occs in days.items())}
 
     def within_limits(self, leader_id: str, occ: Occurrence) -> bool:
         """Rule 6: the occurrence still fits the leader's day and week minutes."""
@@ -61,7 +70,7 @@ class Roster:
     # ---- changes
     def add(self, leader_id: str, occ: Occurrence) -> None:
         self.seated[occ.index].append(leader_id)
-        self.busy[(leader_id, occ.date)].append(occ)
+        self.busy[leader_id][occ.day].append(occ)
         self.day_minutes[(leader_id, occ.date)] += occ.minutes
         self.week_minutes[(leader_id, occ.week)] += occ.minutes
         self.leader_minutes[leader_id] += occ.minutes
@@ -74,7 +83,7 @@ class Roster:
         if self.is_pinned(leader_id, occ):
             raise ValueError(f"{leader_id} is pinned to {occ.need.id} on {occ.date}")
         self.seated[occ.index].remove(leader_id)
-        self.busy[(leader_id, occ.date)].remove(occ)
+        self.busy[leader_id][occ.day].remove(occ)
         self.day_minutes[(leader_id, occ.date)] -= occ.minutes
         self.week_minutes[(leader_id, occ.week)] -= occ.minutes
         self.leader_minutes[leader_id] -= occ.minutes

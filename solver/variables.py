@@ -26,6 +26,7 @@ class AssignmentVars:
     @classmethod
     def create(cls, roster: Roster, occurrences: list[Occurrence]) -> "AssignmentVars":
         vars_ = cls(cp_model.CpModel(), roster, occurrences)
+        busy = roster.busy_near(occurrences)  # no one else has anything to clash with
         for occ in occurrences:
             if roster.free_seats(occ) <= 0:
                 continue
@@ -33,16 +34,33 @@ class AssignmentVars:
             # candidates are eligible by construction: only the limits and clashes are left to check
             for leader_id in roster.index.candidates[occ.index]:
                 if leader_id not in seated and roster.within_limits(leader_id, occ) \
-                        and not roster.clashing(leader_id, occ):
+                        and not (leader_id in busy and roster.clashing(leader_id, occ)):
                     vars_.add(occ, leader_id)
         return vars_
 
     def add(self, occ: Occurrence, leader_id: str) -> cp_model.IntVar:
-        var = self.model.new_bool_var(f"x_{occ.index}_{leader_id}")
+        var = self.model.new_bool_var("")  # unnamed: names cost time and nothing reads them
         self.x[(occ.index, leader_id)] = var
         self.by_occurrence[occ.index].append(leader_id)
         self.by_leader[leader_id].append(occ.index)
         return var
+
+    def add_at_most(self, keys: list[tuple[int, str]], coefficients: list[int], bound: int) -> None:
+        """Σ coefficient · x[key] ≤ bound, written straight into the model like the objective: the
+        rules post thousands of these per week, and the expression API costs several times more."""
+        linear = self.model.proto.constraints.add().linear
+        linear.vars.extend([self.x[k].index for k in keys])
+        linear.coeffs.extend(coefficients)
+        linear.domain.extend([cp_model.INT_MIN, bound])
+
+    def maximize(self, keys: list[tuple[int, str]], coefficients: list[int]) -> None:
+        """The objective max Σ coefficient · x[key], written straight into the model: CpModel.maximize
+        walks the expression in Python, a noticeable share of a weekly solve's time."""
+        self.model.clear_objective()
+        objective = self.model.proto.objective
+        objective.vars.extend([self.x[k].index for k in keys])
+        objective.coeffs.extend([-c for c in coefficients])
+        objective.scaling_factor = -1.0  # CP-SAT minimises: maximising is minimising the negation
 
     def occurrence(self, i: int) -> Occurrence:
         return self.roster.index.occurrences[i]

@@ -47,4 +47,4 @@ def add_no_clashes(vars_: AssignmentVars) -> None:
         if len(mine) < 2:
             continue
         for clique in clash_cliques([occurrences[i] for i in mine], index.problem, index.max_travel):
-            vars_.model.add_at_most_one(vars_.x[(i, leader_id)] for i in clique)
+            vars_.model.add_at_most_one([vars_.x[(i, leader_id)] for i in clique])

@@ -3,32 +3,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ortools.sat.python import cp_model
-
 from ..variables import AssignmentVars
 
 
 def add_minute_limits(vars_: AssignmentVars) -> None:
     roster = vars_.roster
+    leaders = roster.index.problem.leaders
+    occurrences = roster.index.occurrences
     for leader_id, mine in vars_.by_leader.items():
-        leader = roster.index.problem.leaders[leader_id]
-        by_day, by_week = defaultdict(list), defaultdict(list)
-        for i in mine:
-            occ = vars_.occurrence(i)
-            by_day[occ.date].append(occ)
-            by_week[occ.week].append(occ)
+        leader = leaders[leader_id]
+        occs = [occurrences[i] for i in mine]
         if leader.max_minutes_per_day is not None:
-            for day, occs in by_day.items():
-                room = leader.max_minutes_per_day - roster.day_minutes[(leader_id, day)]
-                _limit(vars_, leader_id, occs, room)
+            _limit(vars_, leader_id, occs, "date", leader.max_minutes_per_day, roster.day_minutes)
         if leader.max_minutes_per_week is not None:
-            for week, occs in by_week.items():
-                room = leader.max_minutes_per_week - roster.week_minutes[(leader_id, week)]
-                _limit(vars_, leader_id, occs, room)
+            _limit(vars_, leader_id, occs, "week", leader.max_minutes_per_week, roster.week_minutes)
 
 
-def _limit(vars_: AssignmentVars, leader_id: str, occs, room: int) -> None:
-    if sum(o.minutes for o in occs) <= room:
-        return  # cannot bind: skip the constraint
-    vars_.model.add(cp_model.LinearExpr.weighted_sum([vars_.x[(o.index, leader_id)] for o in occs],
-                                                     [o.minutes for o in occs]) <= room)
+def _limit(vars_: AssignmentVars, leader_id: str, occs, period: str, most: int, used: dict) -> None:
+    """At most ``most`` minutes in each day or week (``period``), less what the roster already uses."""
+    groups = defaultdict(list)
+    for occ in occs:
+        groups[getattr(occ, period)].append(occ)
+    for when, group in groups.items():
+        room = most - used[(leader_id, when)]
+        minutes = [o.minutes for o in group]
+        if sum(minutes) > room:  # otherwise it cannot bind: no constraint
+            vars_.add_at_most([(o.index, leader_id) for o in group], minutes, room)
