@@ -40,8 +40,6 @@ from .rules.stability import baseline_keys, kept
 # the pairwise clash constraints grow too large to build and prove within a normal time limit.
 EXACT_PAIRS_PER_WEEK = 30_000
 
-REPLAN_SUBSOLVERS = ("max_lp", "core")
-
 Progress = Optional[Callable[[dict], None]]
 
 
@@ -305,10 +303,7 @@ def solve(problem: Problem, *, time_limit: float = 10.0, num_workers: int = 2, r
 
     Raises ``InfeasiblePin`` when a pinned assignment breaks a hard rule.
     """
-    # A re-plan starts from the published plan, a near-optimal hint: what its weeks lack is a proof,
-    # which the LP-heavy and core-based workers find sooner than the default portfolio
-    subsolvers = REPLAN_SUBSOLVERS if problem.baseline else ()
-    run = Run(problem, time_limit, SolveSettings(num_workers, random_seed, subsolvers), progress)
+    run = Run(problem, time_limit, SolveSettings(num_workers, random_seed), progress)
     left = sum(candidate_pairs(run.index, p) for p in run.parts) or 1
     for part_id, part in enumerate(run.parts):
         size = candidate_pairs(run.index, part)
