@@ -68,9 +68,12 @@ def eligible_on(leader: Leader, need: Need, day: dt.date) -> bool:
 
 def present_and_credentialed(leader: Leader, need: Need, day: dt.date) -> bool:
     """The date-dependent half of eligibility: not absent, every credential still valid."""
-    if leader.absences and leader.is_absent(day):
-        return False
-    return all(leader.credential_valid(kind, day) for kind in need.credentials)
+    return day <= credentials_valid_until(leader, need) and not leader.is_absent(day)
+
+
+def credentials_valid_until(leader: Leader, need: Need) -> dt.date:
+    """The last day every credential the need asks for is valid (assumes statically qualified)."""
+    return min((leader.credentials[kind] for kind in need.credentials), default=dt.date.max)
 
 
 def is_eligible(problem: Problem, need_id: str, day: dt.date, leader_id: str) -> bool:
@@ -145,15 +148,18 @@ def build_index(problem: Problem) -> Index:
     by_leader: dict[str, list[int]] = defaultdict(list)
     leaders = list(problem.leaders.values())
     for need in sorted(problem.needs.values(), key=lambda n: n.id):
-        qualified = [l for l in leaders if statically_qualified(l, need)]
-        available: dict[int, list[Leader]] = {}  # availability depends only on the weekday
+        # present_and_credentialed, with each leader's credentials looked up once per need
+        qualified = [(l, credentials_valid_until(l, need)) for l in leaders if statically_qualified(l, need)]
+        available: dict[int, list[tuple[Leader, dt.date]]] = {}  # availability depends only on the weekday
         for day in need.occurrences:
             weekday = day.isoweekday()
             if weekday not in available:
-                available[weekday] = [l for l in qualified if l.is_available(day, need.start, need.end)]
+                available[weekday] = [(l, valid) for l, valid in qualified
+                                      if l.is_available(day, need.start, need.end)]
             base = day.toordinal() * DAY
             occ = Occurrence(len(occurrences), need, day, base + need.start, base + need.end)
-            eligible = tuple(l.id for l in available[weekday] if present_and_credentialed(l, need, day))
+            eligible = tuple(l.id for l, valid in available[weekday]
+                             if day <= valid and not l.is_absent(day))
             occurrences.append(occ)
             candidates.append(eligible)
     order = sorted(range(len(occurrences)), key=lambda i: (occurrences[i].start, i))
