@@ -187,6 +187,10 @@ def publish(session: orm.Session, pool: Pool, schedule_id: int, expected_version
         Schedule.pool_id == pool.id, Schedule.state == ScheduleState.published,
         Schedule.period_start == schedule.period_start, Schedule.period_end == schedule.period_end)
         .with_for_update().execution_options(populate_existing=True)).all()
+    if schedule in previous:
+        # someone published this very schedule once we had read it: the lock waited for their commit,
+        # and the refreshed row is theirs to keep, not ours to supersede and publish again
+        raise Conflict(STALE)
     before = notify.published_before(session, pool, schedule)
     for row in previous:
         row.state = ScheduleState.superseded

@@ -199,6 +199,26 @@ def test_the_same_schedule_published_twice_at_once_publishes_it_once(factory):
     print(f"same schedule, {ROUNDS} concurrent rounds: {dict(tally)}")
 
 
+def test_a_publication_that_read_the_schedule_before_another_published_it_gets_a_conflict(factory):
+    """The race above at its worst moment, pinned: the late one has read the approved schedule when the
+    early one publishes it and commits, just before the late one locks the period's published plan."""
+    pool_id, (schedule_id,) = small_pool(factory, "late", published=False)
+    version = version_of(factory, schedule_id)
+    early_done = []
+    with factory() as late:
+        @sa.event.listens_for(late, "do_orm_execute")
+        def early_publishes_first(state):
+            if state.execution_options.get("populate_existing") and not early_done:  # the locking read
+                with factory() as early:
+                    publisher(pool_id, schedule_id, version)(early)
+                    early.commit()
+                early_done.append(True)
+
+        with pytest.raises(Conflict, match="Reload the page"):
+            schedules.publish(late, late.get(Pool, pool_id), schedule_id, version)
+    assert early_done and published_ids(factory, pool_id) == [schedule_id]
+
+
 @pytest.mark.parametrize("published", [False, True], ids=["first-plan", "replacing-a-plan"])
 def test_two_schedules_of_one_period_published_at_once_leave_one_published(factory, published):
     tally = Counter()
