@@ -35,9 +35,10 @@ demo: install
 	export POOL_DATABASE_URL=sqlite:///$(DEMO_DB); $(BIN)/pool scheduler & scheduler=$$!; \
 	  trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; $(BIN)/pool serve --host 127.0.0.1 --port 5000
 
-## test: the whole suite, on SQLite and on PostgreSQL when one is reachable
+## test: the whole suite, on SQLite and on PostgreSQL when one is reachable, in TEST_WORKERS processes
+TEST_WORKERS ?= 2
 test: install-test browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium for tests/browser (`playwright install` downloads browsers, which this network refuses).
 # Without it the browser tests skip, or fail under POOL_REQUIRE_BROWSER=1.
