@@ -177,11 +177,10 @@ class Run:
         what the published plan still allows, the other gives each series its regulars so far. A
         published plan that filled poorly is a poor start for a week too hard for CP-SAT to leave
         it in its share of the time."""
-        baseline = self._published(occurrences)
         if not self.baseline:
             return self._constructed(occurrences, deadline, ())
         halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
-        starts = [self._constructed(occurrences, halfway, baseline),
+        starts = [self._constructed(occurrences, halfway, self._published(occurrences)),
                   self._constructed(occurrences, deadline, self._regulars(occurrences))]
         return max(starts, key=self._fill_then_kept)
 

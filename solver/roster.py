@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 from .index import Index, IsoWeek, Occurrence, Series, clashes
 
 
-
 class Roster:
     def __init__(self, index: Index):
         self.index = index
