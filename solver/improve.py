@@ -227,6 +227,7 @@ class SeriesImprover:
         solver.parameters.num_workers = self.settings.num_workers
         solver.parameters.random_seed = self.settings.random_seed
         solver.parameters.cp_model_presolve = False  # as in solver.exact: costs more than it saves
+        solver.parameters.subsolvers.extend(self.settings.subsolvers)
         status = solver.solve(model)
         chosen = current
         better = False
