@@ -27,10 +27,23 @@ from .variables import AssignmentVars
 class SolveSettings:
     num_workers: int = 2
     random_seed: int = 0
-    # CP-SAT's full-problem workers (beside its shared LNS worker). Our blocks are small and the fill
-    # tier dominates the objective, so what they lack is a proof: max_lp finds it in about half the
-    # time of the default portfolio's default_lp. Empty: the default portfolio.
+    # CP-SAT's full-problem workers (beside its shared LNS worker). Our models, weekly blocks and the
+    # series stage's neighbourhoods alike, are small and the top tier dominates the objective, so what
+    # they lack is a proof: max_lp finds it in about half the time of the default portfolio's
+    # default_lp, and on the neighbourhoods in a sixth. Empty: the default portfolio.
     subsolvers: tuple[str, ...] = ("max_lp",)
+
+    def solver(self, seconds: float) -> cp_model.CpSolver:
+        """A CP-SAT solver for one of our models, stopping after ``seconds``."""
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, seconds)
+        solver.parameters.num_workers = self.num_workers
+        solver.parameters.random_seed = self.random_seed
+        # The models are already reduced to eligible pairs and clique clashes; on them presolve costs
+        # more time than it saves.
+        solver.parameters.cp_model_presolve = False
+        solver.parameters.subsolvers.extend(self.subsolvers)
+        return solver
 
 
 @dataclass
@@ -163,14 +176,7 @@ def _pairs(vars_: AssignmentVars, solver: cp_model.CpSolver) -> set[tuple[int, s
 
 
 def _run(vars_: AssignmentVars, settings: SolveSettings, deadline: float):
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
-    solver.parameters.num_workers = settings.num_workers
-    solver.parameters.random_seed = settings.random_seed
-    # These models are already reduced to eligible pairs and clique clashes; on them presolve costs
-    # more time than it saves.
-    solver.parameters.cp_model_presolve = False
-    solver.parameters.subsolvers.extend(settings.subsolvers)
+    solver = settings.solver(deadline - time.perf_counter())
     return solver.solve(vars_.model), solver
 
 

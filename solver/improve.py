@@ -222,12 +222,7 @@ class SeriesImprover:
             model.add_hint(var, int(key in current))
         for var, value in hints:
             model.add_hint(var, value)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit - (time.perf_counter() - began))
-        solver.parameters.num_workers = self.settings.num_workers
-        solver.parameters.random_seed = self.settings.random_seed
-        solver.parameters.cp_model_presolve = False  # as in solver.exact: costs more than it saves
-        solver.parameters.subsolvers.extend(self.settings.subsolvers)
+        solver = self.settings.solver(time_limit - (time.perf_counter() - began))
         status = solver.solve(model)
         chosen = current
         better = False
