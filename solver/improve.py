@@ -39,7 +39,10 @@ from .rules.workload import add_minute_limits
 from .variables import AssignmentVars
 
 SCALE = 60  # continuity points per filled occurrence of a series with a single crew (×seats/d)
-NEIGHBOURS = 2  # series freed together with the one being improved
+# how many competing series are freed together with the one being improved, in rounds: with fill
+# settled first none, then one, then more; where fill is still open, none and then two
+NEIGHBOURS = (0, 1, 2, 4, 6)
+NEIGHBOURS_FILL_OPEN = (0, 2)
 # how much a competitor counts for holding leaders who could serve the improved series on its dates
 HELD_WEIGHT = 3
 
@@ -86,7 +89,7 @@ class SeriesImprover:
         scored.sort()
         return [s for *_, s in scored]
 
-    def neighbourhood(self, series: Series) -> list[Series]:
+    def neighbourhood(self, series: Series, size: int = 2) -> list[Series]:
         occs = self.series[series]
         first = occs[0]
         mine = self.candidates[series]
@@ -107,23 +110,24 @@ class SeriesImprover:
             held = sum(self.eligible[series][l] for l in self.roster.series_leaders.get(other, ())) / len(occs)
             scored.append(((shared + HELD_WEIGHT * held) * (0.5 + self.rnd.random()), other))
         scored.sort(reverse=True)
-        return [series] + [s for _, s in scored[:NEIGHBOURS]]
+        return [series] + [s for _, s in scored[:size]]
 
     # ---- the loop
     def run(self, deadline: float, step_seconds: float = 0.5, include_fill: bool = True) -> None:
         """First each losing series alone (everything else fixed: a tiny model, proven at once), then
         each with one competitor (when fill is only held), then with several, until nothing improves
         or time is up. Pairs prove fast, so many of them fit in the time, and with fill settled they
-        find most of what continuity larger groups would; fill still open needs the larger groups."""
+        find most of what continuity larger groups would; fill still open needs the larger groups.
+        Time the pairs leave goes to groups of five and seven, which free chains of crews."""
         self.include_fill = include_fill
-        for size in (0, NEIGHBOURS) if include_fill else (0, 1, NEIGHBOURS):
+        for size in NEIGHBOURS_FILL_OPEN if include_fill else NEIGHBOURS:
             for _ in range(3):
                 progressed = False
                 for series in self.targets():
                     if time.perf_counter() >= deadline - 0.05:
                         return
                     self.tried[series] += 1
-                    group = self.neighbourhood(series)[:size + 1]
+                    group = self.neighbourhood(series, size)
                     limit = min(step_seconds if size else 0.3, deadline - time.perf_counter())
                     progressed |= self.solve_group(group, limit)
                 if not progressed:
