@@ -175,7 +175,6 @@ class Construction:
         return (leader.max_minutes_per_day is None or day + occ.minutes <= leader.max_minutes_per_day) and \
             (leader.max_minutes_per_week is None or week + occ.minutes <= leader.max_minutes_per_week)
 
-
     # ---- 5. continuity
     def return_to_regulars(self) -> None:
         """Passes over the series until one changes nothing (or time is up)."""
@@ -205,7 +204,11 @@ class Construction:
 
     def _hand_back(self, occ: Occurrence, occasional: str, regular: str) -> bool:
         """Puts ``regular`` on ``occ`` instead of ``occasional``, moving one clashing assignment of the
-        regular to a leader who already serves that series; fill stays the same."""
+        regular to a leader who already serves that series; fill stays the same.
+
+        A move must leave the two series better: higher judged continuity, or the same with crews
+        more concentrated (each leader's dates squared, summed), so the passes cannot go round in
+        circles."""
         roster = self.roster
         if not roster.is_eligible(regular, occ):
             return False
@@ -220,17 +223,32 @@ class Construction:
                 or not self._movable(regular, blocking[0]):
             return False
         other = blocking[0]
+        before = self._crews_value((occ, other))
         roster.remove(occasional, occ)
         roster.remove(regular, other)
-        crew = self.continuity.crew(roster, other.series)
-        for stand_in in sorted(crew, key=lambda l: (-crew[l], l)):
+        roster.add(regular, occ)
+        there = roster.series_leaders[other.series]
+        for stand_in in sorted(there, key=lambda l: (-there[l], l)):
             if stand_in not in roster.seated[other.index] and stand_in != regular and roster.fits(stand_in, other):
-                roster.add(regular, occ)
                 roster.add(stand_in, other)
-                return True
+                if self._crews_value((occ, other)) > before:
+                    return True
+                roster.remove(stand_in, other)
+                break  # the best-placed stand-in does not pay: one with fewer dates would not either
+        roster.remove(regular, occ)
         roster.add(regular, other)
         roster.add(occasional, occ)
         return False
+
+    def _crews_value(self, occs: tuple[Occurrence, Occurrence]) -> tuple[float, int]:
+        """Continuity of the occurrences' series as judged (dates × min(1, seats / distinct leaders)),
+        then how concentrated their crews are."""
+        judged, squares = 0.0, 0
+        for occ in occs:
+            served = self.roster.series_leaders[occ.series]
+            judged += self.continuity.length[occ.series] * min(1.0, occ.seats / max(1, len(served)))
+            squares += sum(n * n for n in served.values())
+        return round(judged, 9), squares
 
 
 def construct(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,

@@ -89,6 +89,33 @@ def test_dates_go_back_to_the_regular_when_fill_allows():
     assert seated(built, "n", day(14)) == ["regular"]
 
 
+def test_returning_dates_to_regulars_comes_to_rest():
+    # three needs at the same time; a published crew once let the series hand dates back and forth
+    # for ever, so the passes ran until the time was up
+    weeks = 4
+    prob = problem([leader(l) for l in "abcd"], [weekly(f"n{i}", weeks, site=f"s{i}") for i in range(3)],
+                   weeks=weeks, baseline=[assignment("n0", day(0), "d"), assignment("n0", day(14), "c"),
+                                          assignment("n0", day(21), "c"), assignment("n1", day(21), "d")])
+    built = construction(prob)
+    placed = {"n0": "baab", "n1": "d--a", "n2": "-bdd"}
+    for need_id, leaders in placed.items():
+        for week, leader_id in enumerate(leaders):
+            if leader_id != "-":
+                built.roster.add(leader_id, built.index.occurrence(need_id, day(7 * week)))
+    before = continuity_of(built)
+    passes = 0
+    while built._return_pass():
+        passes += 1
+        assert passes < 10
+    assert continuity_of(built) >= before
+
+
+def continuity_of(built):
+    series = {occ.series: occ for occ in built.index.occurrences}
+    return sum(min(1, occ.seats / len(built.roster.series_leaders[s]))
+               for s, occ in series.items() if built.roster.series_leaders[s])
+
+
 def test_an_exact_block_is_never_worse_than_its_incumbent():
     prob = problem([leader("a"), leader("b")], [need("n", seats=2)])
     index = build_index(prob)
