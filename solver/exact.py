@@ -148,7 +148,9 @@ def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadlin
     if fill_floor is None:
         vars_.maximize(score.keys, [score.combined(k) for k in score.keys])
         _hint(vars_, start)
-        status, solver = _run(vars_, settings, deadline)
+        # in a re-plan, a week stops once its fill and kept baseline are settled (within one kept
+        # assignment): the time it leaves lets the weeks still open prove their fill
+        status, solver = _run(vars_, settings, deadline, score.weights.stability - 1 if score.keep else 0)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, score.seat_bound
         return _pairs(vars_, solver), min(score.seat_bound,
@@ -175,8 +177,10 @@ def _pairs(vars_: AssignmentVars, solver: cp_model.CpSolver) -> set[tuple[int, s
     return {key for key, var in vars_.x.items() if solver.boolean_value(var)}
 
 
-def _run(vars_: AssignmentVars, settings: SolveSettings, deadline: float):
+def _run(vars_: AssignmentVars, settings: SolveSettings, deadline: float, enough: int = 0):
+    """Solves until ``deadline``, or until the best solution is within ``enough`` of the bound."""
     solver = settings.solver(deadline - time.perf_counter())
+    solver.parameters.absolute_gap_limit = enough
     return solver.solve(vars_.model), solver
 
 
