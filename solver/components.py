@@ -25,10 +25,13 @@ def components(index: Index) -> list[list[Occurrence]]:
         if ra != rb:
             parent[ra] = rb
 
+    leaders: dict[str, set[str]] = defaultdict(set)  # per need, everyone who could take one of its dates
     for occ in index.occurrences:
-        union(("need", occ.need.id), ("need", occ.need.id))
-        for leader_id in index.candidates[occ.index]:
-            union(("need", occ.need.id), ("leader", leader_id))
+        leaders[occ.need.id].update(index.candidates[occ.index])
+    for need_id, candidates in leaders.items():
+        union(("need", need_id), ("need", need_id))
+        for leader_id in candidates:
+            union(("need", need_id), ("leader", leader_id))
     groups: dict[object, list[Occurrence]] = defaultdict(list)
     for occ in index.occurrences:
         groups[find(("need", occ.need.id))].append(occ)
