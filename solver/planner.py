@@ -50,6 +50,9 @@ class Run:
     # once every week's fill is proven, polishing weeks one at a time gets at most this share of the
     # time left: the series stage, which frees whole series on all their dates, gains more per second
     POLISH_SHARE = 0.3
+    # in a re-plan the polish passes get all the time left, each week at least this long while it
+    # lasts: there, a week re-solved knowing every other week gains more than the series stage
+    REPLAN_POLISH_SECONDS = 0.3
     FIRST_WEEK_WEIGHT = 2.5  # the first week's time, relative to its size
     GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
     REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
@@ -138,9 +141,9 @@ class Run:
                 self.report("series")
 
     def _polish_until(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> float:
-        """Weeks whose fill is not proven may use all the time (a proof comes first); otherwise the
-        polish passes leave most of it to the series stage."""
-        if not self._weeks_proven(part_id, weeks):
+        """Weeks whose fill is not proven may use all the time (a proof comes first), and so may a
+        re-plan's; otherwise the polish passes leave most of it to the series stage."""
+        if self.baseline or not self._weeks_proven(part_id, weeks):
             return finish
         now = time.perf_counter()
         return now + self.POLISH_SHARE * (finish - now)
@@ -246,6 +249,8 @@ class Run:
             # is worth more than polishing continuity elsewhere
             share = left / (len(order) - pos) if pos >= unproven else max(left / (len(order) - pos),
                                                                           0.5 * left / (unproven - pos))
+            if self.baseline and left >= self.REPLAN_POLISH_SECONDS:
+                share = max(share, self.REPLAN_POLISH_SECONDS)
             if share < 0.2:
                 return
             current = set()
