@@ -8,15 +8,16 @@ the crews, gets a larger share of the time. Pins are placed first.
 
 Exact weeks start from the construction's solution and can only improve on it; time left after the
 first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
-constraint), in passes while that helps, and then whole series at once (solver.improve), which
-a week-by-week view cannot do. Once every week's fill is proven, those passes get only a share of
-the time left and the series stage the rest: it gains far more continuity per second. In a re-plan,
-each week then takes back the published assignments its solve gave away for nothing
-(construct.restore_baseline). Parts too big for exact weeks spend what the construction leaves on
-the same series stage, fill first. The fill bound reported is the sum of the weeks' proven bounds
-(for parts too big for exact weeks: how many leaders are free at once, solver.bounds); it bounds
-the whole problem unless a clash crosses a week boundary (a night need on Sunday and an early one
-on Monday), which the report flags as ``weeks_coupled``.
+constraint), in passes while that helps, and then whole series at once (solver.improve), which a
+week-by-week view cannot do. Once every week's fill is proven, those passes get only a share of the
+time left and the series stage the rest: it gains far more continuity per second. A re-plan is the
+exception: its weeks stop once fill and the kept baseline are settled, and the passes get all the
+time left. Each of its weeks then takes back the published assignments its solve gave away for
+nothing (construct.restore_baseline). Parts too big for exact weeks spend what the construction
+leaves on the same series stage, fill first. The fill bound reported is the sum of the weeks' proven
+bounds (for parts too big for exact weeks: how many leaders are free at once, solver.bounds); it
+bounds the whole problem unless a clash crosses a week boundary (a night need on Sunday and an early
+one on Monday), which the report flags as ``weeks_coupled``.
 """
 from __future__ import annotations
 
