@@ -182,10 +182,11 @@ class Run:
         published plan that filled poorly is a poor start for a week too hard for CP-SAT to leave
         it in its share of the time."""
         if not self.baseline:
-            return self._constructed(occurrences, deadline, ())
+            return self._constructed(occurrences, deadline, (), ())
+        published = self._published(occurrences)
         halfway = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
-        starts = [self._constructed(occurrences, halfway, self._published(occurrences)),
-                  self._constructed(occurrences, deadline, self._regulars(occurrences))]
+        starts = [self._constructed(occurrences, halfway, published, published),
+                  self._constructed(occurrences, deadline, self._regulars(occurrences), published)]
         return max(starts, key=self._fill_then_kept)
 
     def _published(self, occurrences: list[Occurrence]) -> tuple[Assignment, ...]:
@@ -201,13 +202,13 @@ class Run:
             plan += [Assignment(occ.need.id, occ.date, l) for l in regulars]
         return tuple(plan)
 
-    def _constructed(self, occurrences: list[Occurrence], deadline: float,
-                     plan: tuple[Assignment, ...]) -> set[tuple[int, str]]:
-        """A construction that keeps ``plan`` where it fits, then takes back every published
+    def _constructed(self, occurrences: list[Occurrence], deadline: float, plan: tuple[Assignment, ...],
+                     published: tuple[Assignment, ...]) -> set[tuple[int, str]]:
+        """A construction that keeps ``plan`` where it fits, then takes back every ``published``
         assignment that costs no fill (construct.restore_baseline)."""
         before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
         construct(self.roster, occurrences, self.continuity, deadline, plan, trade_up=True)
-        restore_baseline(self.roster, occurrences, self._published(occurrences))
+        restore_baseline(self.roster, occurrences, published)
         added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
                  if l not in before[o.index]}
         for i, leader_id in added:
