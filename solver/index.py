@@ -68,7 +68,12 @@ def eligible_on(leader: Leader, need: Need, day: dt.date) -> bool:
 
 def present_and_credentialed(leader: Leader, need: Need, day: dt.date) -> bool:
     """The date-dependent half of eligibility: not absent, every credential still valid."""
-    return day <= credentials_valid_until(leader, need) and not leader.is_absent(day)
+    return present_while_valid(leader, day, credentials_valid_until(leader, need))
+
+
+def present_while_valid(leader: Leader, day: dt.date, valid_until: dt.date) -> bool:
+    """Not absent on ``day``, and ``day`` no later than ``valid_until`` (credentials_valid_until)."""
+    return day <= valid_until and not leader.is_absent(day)
 
 
 def credentials_valid_until(leader: Leader, need: Need) -> dt.date:
@@ -148,7 +153,7 @@ def build_index(problem: Problem) -> Index:
     by_leader: dict[str, list[int]] = defaultdict(list)
     leaders = list(problem.leaders.values())
     for need in sorted(problem.needs.values(), key=lambda n: n.id):
-        # present_and_credentialed, with each leader's credentials looked up once per need
+        # each leader's credentials looked up once per need, not once per date
         qualified = [(l, credentials_valid_until(l, need)) for l in leaders if statically_qualified(l, need)]
         available: dict[int, list[tuple[Leader, dt.date]]] = {}  # availability depends only on the weekday
         for day in need.occurrences:
@@ -158,8 +163,7 @@ def build_index(problem: Problem) -> Index:
                                       if l.is_available(day, need.start, need.end)]
             base = day.toordinal() * DAY
             occ = Occurrence(len(occurrences), need, day, base + need.start, base + need.end)
-            eligible = tuple(l.id for l, valid in available[weekday]
-                             if day <= valid and not l.is_absent(day))
+            eligible = tuple(l.id for l, valid in available[weekday] if present_while_valid(l, day, valid))
             occurrences.append(occ)
             candidates.append(eligible)
     order = sorted(range(len(occurrences)), key=lambda i: (occurrences[i].start, i))
