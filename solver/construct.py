@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from .index import Occurrence, Series
 from .roster import Roster
-from .rules.continuity import ContinuityCosts
+from .rules.continuity import ContinuityCosts, judged
 
 
 class Construction:
@@ -241,14 +241,13 @@ class Construction:
         return False
 
     def _crews_value(self, occs: tuple[Occurrence, Occurrence]) -> tuple[float, int]:
-        """Continuity of the occurrences' series as judged (dates × min(1, seats / distinct leaders)),
-        then how concentrated their crews are."""
-        judged, squares = 0.0, 0
+        """Continuity of the occurrences' series as judged, then how concentrated their crews are."""
+        score, squares = 0.0, 0
         for occ in occs:
             served = self.roster.series_leaders[occ.series]
-            judged += self.continuity.length[occ.series] * min(1.0, occ.seats / max(1, len(served)))
+            score += judged(self.continuity.length[occ.series], occ.seats, len(served))
             squares += sum(n * n for n in served.values())
-        return round(judged, 9), squares
+        return round(score, 9), squares
 
 
 def construct(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,

@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 
 from .index import Occurrence, Series
 from .roster import Roster
+from .rules.continuity import judged
 from .rules.overlap import add_no_clashes
 from .rules.seats import add_seat_limits
 from .rules.stability import kept
@@ -269,6 +270,6 @@ class SeriesImprover:
         for s in group:
             d = len(set(self.roster.series_leaders.get(s, ())) | extra[s])
             seats = self.series[s][0].seats
-            cont += len(self.series[s]) * (min(1.0, seats / d) if d else 1.0)
+            cont += judged(len(self.series[s]), seats, d)
         return fill, keep, round(cont, 9)
 

@@ -33,7 +33,7 @@ from .improve import SeriesImprover
 from .index import Index, Occurrence, build_index
 from .problem import Assignment, Problem, Schedule, Unfilled
 from .roster import Roster
-from .rules.continuity import ContinuityCosts
+from .rules.continuity import ContinuityCosts, judged
 from .rules.pins import place_pins
 from .rules.stability import baseline_keys, kept
 
@@ -295,7 +295,7 @@ class Run:
             if self.roster.seated.get(o.index):
                 filled[o.series] += 1
             seats[o.series] = o.seats
-        score = sum(n * min(1.0, seats[s] / len(self.roster.series_leaders[s])) for s, n in filled.items())
+        score = sum(judged(n, seats[s], len(self.roster.series_leaders[s])) for s, n in filled.items())
         return fill, keep, round(score, 9)
 
     def _seated_weight(self, occurrences: list[Occurrence]) -> int:

@@ -20,6 +20,12 @@ MAX_COST = 100
 _JOIN_OPEN_CREW, _JOIN_FULL_CREW, _NO_RETURN, _OCCASIONAL = 10, 40, 60, 30
 
 
+def judged(dates: int, seats: int, distinct: int) -> float:
+    """A series' continuity as judged, weighted by its ``dates``: dates × min(1, seats / distinct
+    leaders); a series no one serves yet loses nothing."""
+    return dates * (min(1.0, seats / distinct) if distinct else 1.0)
+
+
 class ContinuityCosts:
     def __init__(self, index: Index, baseline: tuple[Assignment, ...] = ()):
         self.index = index
