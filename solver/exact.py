@@ -89,7 +89,8 @@ def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: Conti
     """Optimises the block and adds its assignments to the roster.
 
     ``hint``: (occurrence index, leader) pairs to guide the search, feasible or not. ``incumbent``: a
-    feasible solution of the block; the result is never worse, so re-solving can only improve it.
+    feasible solution of the block; the result is never worse, so re-solving can only improve it. It
+    guides the search only if it is the hint too.
     ``fill_floor``: the block's fill is already proven optimal at this weight; it becomes a constraint
     and only the lower tiers are optimised (a smaller objective that proves faster).
     """
@@ -100,8 +101,7 @@ def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: Conti
         return BlockResult("OPTIMAL", 0, 0, time.perf_counter() - began)
     score = Score(vars_, continuity, baseline)
     best = set(incumbent) if incumbent is not None else None
-    start = set(hint or ()) | (best or set())
-    found, bound = _solve(vars_, score, settings, deadline, start, fill_floor)
+    found, bound = _solve(vars_, score, settings, deadline, set(hint or ()), fill_floor)
     if found is not None and (best is None or score.value(found) > score.value(best)):
         best = found
     if best is None:

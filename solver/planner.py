@@ -6,18 +6,18 @@ construction where not. Weekly limits are per ISO week, so the weekly split is e
 continuity is carried forward through the crews already seated, so the first week, which picks
 the crews, gets a larger share of the time. Pins are placed first.
 
-Exact weeks start from the construction's solution and can only improve on it; time left after the
-first pass re-solves each week knowing all the others' crews (with a proven week's fill held as a
-constraint), in passes while that helps, and then whole series at once (solver.improve), which a
-week-by-week view cannot do. Once every week's fill is proven, those passes get only a share of the
-time left and the series stage the rest: it gains far more continuity per second. A re-plan is the
-exception: its weeks stop once fill and the kept baseline are settled, and the passes get all the
-time left. Each of its weeks then takes back the published assignments its solve gave away for
-nothing (construct.restore_baseline). Parts too big for exact weeks spend what the construction
-leaves on the same series stage, fill first. The fill bound reported is the sum of the weeks' proven
-bounds (for parts too big for exact weeks: how many leaders are free at once, solver.bounds); it
-bounds the whole problem unless a clash crosses a week boundary (a night need on Sunday and an early
-one on Monday), which the report flags as ``weeks_coupled``.
+Exact weeks are never worse than a quick construction's solution, and a re-plan's weeks start from
+it; time left after the first pass re-solves each week knowing all the others' crews (with a proven
+week's fill held as a constraint), in passes while that helps, and then whole series at once
+(solver.improve), which a week-by-week view cannot do. Once every week's fill is proven, those
+passes get only a share of the time left and the series stage the rest: it gains far more continuity
+per second. A re-plan is the exception: its weeks stop once fill and the kept baseline are settled,
+and the passes get all the time left. Each of its weeks then takes back the published assignments
+its solve gave away for nothing (construct.restore_baseline). Parts too big for exact weeks spend
+what the construction leaves on the same series stage, fill first. The fill bound reported is the
+sum of the weeks' proven bounds (for parts too big for exact weeks: how many leaders are free at
+once, solver.bounds); it bounds the whole problem unless a clash crosses a week boundary (a night
+need on Sunday and an early one on Monday), which the report flags as ``weeks_coupled``.
 """
 from __future__ import annotations
 
@@ -166,16 +166,20 @@ class Run:
             fixed = self._seated_weight(weeks[week])
             began = time.perf_counter()
             start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
+            # a fresh week's construction is only the fallback: as a hint it held CP-SAT near its
+            # crews, where CP-SAT's own search, led by the objective's LP, finds better ones; a
+            # re-plan's start carries the published plan, which the search should stay close to
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
-                                 share - (time.perf_counter() - began), hint=start, incumbent=start)
+                                 share - (time.perf_counter() - began),
+                                 hint=start if self.baseline else None, incumbent=start)
             restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
             self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
             self.report(f"week {week[0]}-W{week[1]:02d}")
 
     def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
         """A quick continuity-aware solution of the block, returned as pairs and not kept: the
-        exact solve starts from it and can only do better, so a loaded machine or a short time
-        limit still yields a sensible week.
+        exact solve can only do better, so a loaded machine or a short time limit still yields a
+        sensible week.
 
         A re-plan builds two and starts from the one that fills more (then keeps more): one keeps
         what the published plan still allows, the other gives each series its regulars so far. A
@@ -266,7 +270,7 @@ class Run:
             proven = self.week_bounds[key] <= fixed + sum(self.index.occurrences[i].weight for i, _ in current)
             floor = sum(self.index.occurrences[i].weight for i, _ in current) if proven else None
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
-                                 share, incumbent=current, fill_floor=floor)
+                                 share, hint=current, incumbent=current, fill_floor=floor)
             self.week_bounds[key] = min(self.week_bounds[key], fixed + result.bound)
             self.report(f"polish {week[0]}-W{week[1]:02d}")
 
