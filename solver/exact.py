@@ -52,6 +52,7 @@ class BlockResult:
     found: int  # filled weight the block added
     bound: int  # proven upper bound on what the block could add
     seconds: float
+    model: AssignmentVars | None = None  # to solve the block again from the same roster (``model``)
 
 
 @dataclass
@@ -85,7 +86,8 @@ def build_model(roster: Roster, occurrences: list[Occurrence]) -> AssignmentVars
 def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
                 baseline: set, settings: SolveSettings, time_limit: float,
                 hint: set[tuple[int, str]] | None = None,
-                incumbent: set[tuple[int, str]] | None = None, fill_floor: int | None = None) -> BlockResult:
+                incumbent: set[tuple[int, str]] | None = None, fill_floor: int | None = None,
+                model: AssignmentVars | None = None) -> BlockResult:
     """Optimises the block and adds its assignments to the roster.
 
     ``hint``: (occurrence index, leader) pairs to guide the search, feasible or not. ``incumbent``: a
@@ -93,25 +95,28 @@ def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: Conti
     guides the search only if it is the hint too.
     ``fill_floor``: the block's fill is already proven optimal at this weight; it becomes a constraint
     and only the lower tiers are optimised (a smaller objective that proves faster).
+    ``model``: an earlier result's model of this block, valid while the roster holds for the block
+    what it held then; it saves building the model again.
     """
     began = time.perf_counter()
     deadline = began + time_limit
-    vars_ = build_model(roster, occurrences)
+    vars_ = model or build_model(roster, occurrences)
     if not vars_.x:
-        return BlockResult("OPTIMAL", 0, 0, time.perf_counter() - began)
+        return BlockResult("OPTIMAL", 0, 0, time.perf_counter() - began, vars_)
     score = Score(vars_, continuity, baseline)
     best = set(incumbent) if incumbent is not None else None
     found, bound = _solve(vars_, score, settings, deadline, set(hint or ()), fill_floor)
     if found is not None and (best is None or score.value(found) > score.value(best)):
         best = found
     if best is None:
-        return BlockResult("UNKNOWN", 0, score.seat_bound, time.perf_counter() - began)
+        return BlockResult("UNKNOWN", 0, score.seat_bound, time.perf_counter() - began, vars_)
     filled = 0
     for i, leader_id in best:
         roster.add(leader_id, vars_.occurrence(i))
         filled += vars_.occurrence(i).weight
     bound = max(filled, bound)
-    return BlockResult("OPTIMAL" if filled >= bound else "FEASIBLE", filled, bound, time.perf_counter() - began)
+    return BlockResult("OPTIMAL" if filled >= bound else "FEASIBLE", filled, bound, time.perf_counter() - began,
+                       vars_)
 
 
 class Score:
@@ -146,6 +151,7 @@ def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadlin
     With ``fill_floor`` (the block's fill already proven optimal) fill becomes a constraint and only
     the lower tiers are the objective."""
     if fill_floor is None:
+        vars_.at_least(score.keys, [], None)
         vars_.maximize(score.keys, [score.combined(k) for k in score.keys])
         _hint(vars_, start)
         # in a re-plan, a week stops once its fill and kept baseline are settled (within one kept
@@ -155,9 +161,7 @@ def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadlin
             return None, score.seat_bound
         return _pairs(vars_, solver), min(score.seat_bound,
                                           score.unit * score.weights.fill_bound(solver.best_objective_bound))
-    fill = cp_model.LinearExpr.weighted_sum([vars_.x[k] for k in score.keys],
-                                            [score.fill_units(k) for k in score.keys])
-    vars_.model.add(fill >= fill_floor // score.unit)
+    vars_.at_least(score.keys, [score.fill_units(k) for k in score.keys], fill_floor // score.unit)
     vars_.maximize(score.keys, [score.lower(k) for k in score.keys])
     _hint(vars_, start)
     status, solver = _run(vars_, settings, deadline)

@@ -35,6 +35,7 @@ from .problem import Assignment, Problem, Schedule, Unfilled
 from .roster import Roster
 from .rules.continuity import ContinuityCosts, judged
 from .rules.pins import place_pins
+from .variables import AssignmentVars
 from .rules.stability import baseline_keys, kept
 
 # A week with more candidate (occurrence, leader) pairs than this goes to the construction: beyond it
@@ -84,6 +85,9 @@ class Run:
                 self.week_bounds[(part_id, occ.week)] += \
                     occ.weight * min(occ.seats, len(self.index.candidates[occ.index]))
         self.weeks_coupled = False  # a clash across a week boundary makes the weekly bounds conditional
+        # each exact week's model: with no clash across weeks, a week's model depends only on that
+        # week's pins, so the polish passes solve it again instead of building it again
+        self.week_models: dict[tuple[int, tuple], AssignmentVars] = {}
         self.strategies: set[str] = set()
         self.series_steps = self.series_improved = 0  # neighbourhoods re-solved, and improved (solver.improve)
 
@@ -124,6 +128,7 @@ class Run:
                 # between passes a short series stage, so the next pass starts from its crews
                 now = time.perf_counter()
                 self.improve_series(part_id, weeks, occurrences, now + 0.25 * (finish - now))
+            self.week_models.clear()  # no longer needed: the series stage builds its own models
             return_to_regulars(self.roster, occurrences, self.continuity, finish, self.baseline)
             self.improve_series(part_id, weeks, occurrences, finish)
         else:
@@ -173,6 +178,8 @@ class Run:
                                  share - (time.perf_counter() - began),
                                  hint=start if self.baseline else None, incumbent=start)
             restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
+            if not self.weeks_coupled:
+                self.week_models[(part_id, week)] = result.model
             self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
             self.report(f"week {week[0]}-W{week[1]:02d}")
 
@@ -270,7 +277,8 @@ class Run:
             proven = self.week_bounds[key] <= fixed + sum(self.index.occurrences[i].weight for i, _ in current)
             floor = sum(self.index.occurrences[i].weight for i, _ in current) if proven else None
             result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
-                                 share, hint=current, incumbent=current, fill_floor=floor)
+                                 share, hint=current, incumbent=current, fill_floor=floor,
+                                 model=self.week_models.get(key))
             self.week_bounds[key] = min(self.week_bounds[key], fixed + result.bound)
             self.report(f"polish {week[0]}-W{week[1]:02d}")
 

@@ -22,6 +22,7 @@ class AssignmentVars:
     x: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     by_occurrence: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_leader: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    floor: object = None  # the linear constraint set by at_least
 
     @classmethod
     def create(cls, roster: Roster, occurrences: list[Occurrence]) -> "AssignmentVars":
@@ -52,6 +53,18 @@ class AssignmentVars:
         linear.vars.extend([self.x[k].index for k in keys])
         linear.coeffs.extend(coefficients)
         linear.domain.extend([cp_model.INT_MIN, bound])
+
+    def at_least(self, keys: list[tuple[int, str]], coefficients: list[int], bound: int | None) -> None:
+        """Σ coefficient · x[key] ≥ bound, the model's one floor, so that it can be solved again
+        with another: a later call moves the bound (the terms stay the first call's), None lifts it."""
+        if self.floor is None:
+            if bound is None:
+                return
+            self.floor = self.model.proto.constraints.add().linear
+            self.floor.vars.extend([self.x[k].index for k in keys])
+            self.floor.coeffs.extend(coefficients)
+        self.floor.domain.clear()
+        self.floor.domain.extend([cp_model.INT_MIN if bound is None else bound, cp_model.INT_MAX])
 
     def maximize(self, keys: list[tuple[int, str]], coefficients: list[int]) -> None:
         """The objective max Σ coefficient · x[key], written straight into the model: CpModel.maximize

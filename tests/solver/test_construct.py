@@ -125,6 +125,21 @@ def test_an_exact_block_is_never_worse_than_its_incumbent():
     assert result.found == 2 * 3 * 120 and sorted(roster.seated[0]) == ["a", "b"]
 
 
+def test_a_block_solved_again_on_its_model_lifts_the_last_fill_floor():
+    prob = problem([leader("a")], [need("n", priority=3)])
+    index = build_index(prob)
+    roster = Roster(index)
+    costs, settings = ContinuityCosts(index), SolveSettings(1, 7)
+    first = solve_block(roster, index.occurrences, costs, set(), settings, time_limit=1)
+    roster.remove("a", index.occurrences[0])
+    # a floor above what the block can fill: no solution
+    unreachable = solve_block(roster, index.occurrences, costs, set(), settings, time_limit=1,
+                              fill_floor=2 * first.found, model=first.model)
+    assert unreachable.status == "UNKNOWN" and not roster.seated[0]
+    again = solve_block(roster, index.occurrences, costs, set(), settings, time_limit=1, model=first.model)
+    assert again.found == first.found == 3 * 120 and roster.seated[0] == ["a"]
+
+
 def placed(prob, pairs):
     """A roster holding exactly ``pairs`` of (need, leader) on day 0."""
     index = build_index(prob)
