@@ -28,7 +28,7 @@ from typing import Callable, Optional
 from .components import candidate_pairs, components
 from .bounds import congestion_bound
 from .construct import construct, restore_baseline, return_to_regulars
-from .exact import SolveSettings, solve_block
+from .exact import BlockJob, SolveSettings, solve_blocks_together
 from .improve import SeriesImprover
 from .index import Index, Occurrence, build_index
 from .problem import Assignment, Problem, Schedule, Unfilled
@@ -158,30 +158,43 @@ class Run:
         return all(self.week_bounds[(part_id, w)] <= self._seated_weight(occs) for w, occs in weeks.items())
 
     def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
-        """First pass, week by week in time order, each week started from a quick construction."""
+        """First pass, in time order, each week started from a quick construction.
+
+        A re-plan's weeks after the first are solved two at once (unless a clash crosses a week
+        boundary): each stops once its fill and kept baseline are settled, so the pass is short of
+        time, and the published crews stand in for the partner's choices. A fresh plan's weeks go
+        one by one: each follows the crews of all the weeks before it, and a hard week solved on
+        one worker beside another was left unproven."""
         sizes = {w: candidate_pairs(self.index, occs) + 1 for w, occs in weeks.items()}
         # the first week picks every series' crew, or in a re-plan the pattern the later weeks' starts
         # repeat where the published plan filled poorly: it is the hardest to solve, and the later
         # weeks follow its choices, so it gets a larger share
         sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
         left = sum(sizes.values())
-        for week in sorted(weeks):
-            share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
-            left -= sizes[week]
-            fixed = self._seated_weight(weeks[week])
+        order = sorted(weeks)
+        at_once = 2 if self.baseline and not self.weeks_coupled else 1
+        for group in [order[:1]] + [order[i:i + at_once] for i in range(1, len(order), at_once)]:
             began = time.perf_counter()
-            start = self._greedy(weeks[week], began + self.GREEDY_SHARE * share)
-            # a fresh week's construction is only the fallback: as a hint it held CP-SAT near its
-            # crews, where CP-SAT's own search, led by the objective's LP, finds better ones; a
-            # re-plan's start carries the published plan, which the search should stay close to
-            result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
-                                 share - (time.perf_counter() - began),
-                                 hint=start if self.baseline else None, incumbent=start)
-            restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
-            if not self.weeks_coupled:
-                self.week_models[(part_id, week)] = result.model
-            self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
-            self.report(f"week {week[0]}-W{week[1]:02d}")
+            size = sum(sizes[w] for w in group)
+            share = max(0.05, (finish - began) * size / left)
+            left -= size
+            jobs = []
+            for week in group:
+                fixed = self._seated_weight(weeks[week])
+                start = self._greedy(weeks[week], time.perf_counter() + self.GREEDY_SHARE * share / len(group))
+                # a fresh week's construction is only the fallback: as a hint it held CP-SAT near its
+                # crews, where CP-SAT's own search, led by the objective's LP, finds better ones; a
+                # re-plan's start carries the published plan, which the search should stay close to
+                jobs.append((BlockJob(self.roster, weeks[week], self.continuity, self.baseline,
+                                      share - (time.perf_counter() - began),
+                                      hint=start if self.baseline else None, incumbent=start), fixed))
+            results = solve_blocks_together(self.roster, [job for job, _ in jobs], self.settings)
+            for week, (_, fixed), result in zip(group, jobs, results):
+                restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
+                if not self.weeks_coupled:
+                    self.week_models[(part_id, week)] = result.model
+                self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
+                self.report(f"week {week[0]}-W{week[1]:02d}")
 
     def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
         """A quick continuity-aware solution of the block, returned as pairs and not kept: the
@@ -252,11 +265,15 @@ class Run:
 
         The first pass only saw earlier weeks; now a leader who serves a series in any other week
         joins it for free, which removes newcomers that later weeks made unnecessary. Weeks whose
-        fill is not yet proven go first.
+        fill is not yet proven go first, one by one. Then, unless a clash crosses a week boundary,
+        two weeks are re-solved at once, each knowing the other as it was.
         """
         order = sorted(weeks, key=lambda w: (self.week_bounds[(part_id, w)] <= self._seated_weight(weeks[w]), w))
         unproven = sum(self.week_bounds[(part_id, w)] > self._seated_weight(weeks[w]) for w in order)
-        for pos, week in enumerate(order):
+        at_once = 1 if self.weeks_coupled else 2
+        starts = list(range(unproven)) + list(range(unproven, len(order), at_once))
+        for pos, end in zip(starts, starts[1:] + [len(order)]):
+            group = order[pos:end]
             left = min(self.remaining(), finish - time.perf_counter())
             # a week whose fill is not proven yet may take up to half of what is left: a proof there
             # is worth more than polishing continuity elsewhere
@@ -266,21 +283,45 @@ class Run:
                 share = max(share, self.REPLAN_POLISH_SECONDS)
             if share < 0.2:
                 return
-            current = set()
-            for occ in weeks[week]:
-                for leader_id in list(self.roster.seated.get(occ.index, ())):
-                    if not self.roster.is_pinned(leader_id, occ):
-                        self.roster.remove(leader_id, occ)
-                        current.add((occ.index, leader_id))
+            jobs = self._polish_jobs(part_id, weeks, group, min(left, share * len(group)))
+            results = solve_blocks_together(self.roster, [job for job, _ in jobs], self.settings)
+            for week, (_, fixed), result in zip(group, jobs, results):
+                key = (part_id, week)
+                self.week_bounds[key] = min(self.week_bounds[key], fixed + result.bound)
+                self.report(f"polish {week[0]}-W{week[1]:02d}")
+
+    def _polish_jobs(self, part_id: int, weeks: dict[tuple, list[Occurrence]], group: list[tuple],
+                     seconds: float) -> list[tuple[BlockJob, int]]:
+        """The weeks of ``group`` taken out of the roster, each prepared for its re-solve while the
+        others were still in place (its continuity costs count their crews), with its pinned weight.
+        A week whose fill is proven keeps it as a floor."""
+        jobs = []
+        for week in group:
+            current = self._take_out(weeks[week])
             fixed = self._seated_weight(weeks[week])
             key = (part_id, week)
-            proven = self.week_bounds[key] <= fixed + sum(self.index.occurrences[i].weight for i, _ in current)
-            floor = sum(self.index.occurrences[i].weight for i, _ in current) if proven else None
-            result = solve_block(self.roster, weeks[week], self.continuity, self.baseline, self.settings,
-                                 share, hint=current, incumbent=current, fill_floor=floor,
-                                 model=self.week_models.get(key))
-            self.week_bounds[key] = min(self.week_bounds[key], fixed + result.bound)
-            self.report(f"polish {week[0]}-W{week[1]:02d}")
+            weight = sum(self.index.occurrences[i].weight for i, _ in current)
+            floor = weight if self.week_bounds[key] <= fixed + weight else None
+            jobs.append((BlockJob(self.roster, weeks[week], self.continuity, self.baseline, seconds,
+                                  hint=current, incumbent=current, fill_floor=floor,
+                                  model=self.week_models.get(key)), fixed))
+            if len(group) > 1:
+                for i, leader_id in current:
+                    self.roster.add(leader_id, self.index.occurrences[i])
+        if len(group) > 1:
+            for week in group:
+                self._take_out(weeks[week])
+        return jobs
+
+    def _take_out(self, occurrences: list[Occurrence]) -> set[tuple[int, str]]:
+        """Removes the occurrences' assignments but the pinned ones, and returns them."""
+        taken = set()
+        for occ in occurrences:
+            for leader_id in list(self.roster.seated.get(occ.index, ())):
+                if not self.roster.is_pinned(leader_id, occ):
+                    self.roster.remove(leader_id, occ)
+                    taken.add((occ.index, leader_id))
+        return taken
 
     def construct(self, occurrences: list[Occurrence], budget: float) -> None:
         construct(self.roster, occurrences, self.continuity, time.perf_counter() + budget,

@@ -2,7 +2,7 @@
 import time
 
 from solver.construct import Construction, restore_baseline
-from solver.exact import SolveSettings, solve_block
+from solver.exact import BlockJob, SolveSettings, solve_block, solve_blocks_together
 from solver.index import build_index
 from solver.roster import Roster
 from solver.rules.continuity import ContinuityCosts
@@ -138,6 +138,25 @@ def test_a_block_solved_again_on_its_model_lifts_the_last_fill_floor():
     assert unreachable.status == "UNKNOWN" and not roster.seated[0]
     again = solve_block(roster, index.occurrences, costs, set(), settings, time_limit=1, model=first.model)
     assert again.found == first.found == 3 * 120 and roster.seated[0] == ["a"]
+
+
+def test_blocks_solved_together_end_as_blocks_solved_in_turn():
+    # two weeks: "a" is the only leader with the skill, "b" takes the plain seats
+    prob = problem([leader("a", skills={"x"}), leader("b")],
+                   [weekly("skilled", 2, skills={"x"}), weekly("plain", 2, start="11:00", end="13:00")], weeks=2)
+    index = build_index(prob)
+    weeks = [[o for o in index.occurrences if o.week == w] for w in sorted({o.week for o in index.occurrences})]
+
+    def solved(settings):
+        roster = Roster(index)
+        jobs = [BlockJob(roster, occs, ContinuityCosts(index), set(), 5) for occs in weeks]
+        results = solve_blocks_together(roster, jobs, settings)
+        return [r.status for r in results], {(o.need.id, o.date): roster.seated[o.index] for o in index.occurrences}
+
+    together, in_turn = solved(SolveSettings(2, 7)), solved(SolveSettings(1, 7))
+    assert together == in_turn
+    assert together[0] == ["OPTIMAL", "OPTIMAL"]
+    assert {tuple(ls) for (need_id, _), ls in together[1].items() if need_id == "skilled"} == {("a",)}
 
 
 def placed(prob, pairs):
