@@ -53,7 +53,7 @@ class BlockResult:
     found: int  # filled weight the block added
     bound: int  # proven upper bound on what the block could add
     seconds: float
-    model: AssignmentVars | None = None  # to solve the block again from the same roster (``model``)
+    model: AssignmentVars | None = None  # the block's model, to solve it again (solve_block's ``model``)
 
 
 @dataclass

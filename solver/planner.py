@@ -35,8 +35,8 @@ from .problem import Assignment, Problem, Schedule, Unfilled
 from .roster import Roster
 from .rules.continuity import ContinuityCosts, judged
 from .rules.pins import place_pins
-from .variables import AssignmentVars
 from .rules.stability import baseline_keys, kept
+from .variables import AssignmentVars
 
 # A week with more candidate (occurrence, leader) pairs than this goes to the construction: beyond it
 # the pairwise clash constraints grow too large to build and prove within a normal time limit.
