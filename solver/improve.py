@@ -27,9 +27,11 @@ import math
 import random
 import time
 from collections import defaultdict
+from functools import partial
 
 from ortools.sat.python import cp_model
 
+from .exact import side_by_side
 from .index import Occurrence, Series
 from .roster import Roster
 from .rules.continuity import judged
@@ -46,6 +48,8 @@ NEIGHBOURS = (0, 1, 2, 4, 6)
 NEIGHBOURS_FILL_OPEN = (0, 2)
 # how much a competitor counts for holding leaders who could serve the improved series on its dates
 HELD_WEIGHT = 3
+# how many of the next targets are tried as the partner solved beside a neighbourhood
+PARTNER_SEARCH = 5
 
 
 class SeriesImprover:
@@ -124,15 +128,44 @@ class SeriesImprover:
         for size in NEIGHBOURS_FILL_OPEN if include_fill else NEIGHBOURS:
             for _ in range(3):
                 progressed = False
-                for series in self.targets():
+                targets = self.targets()
+                while targets:
                     if time.perf_counter() >= deadline - 0.05:
                         return
-                    self.tried[series] += 1
-                    group = self.neighbourhood(series, size)
+                    groups = self._next_groups(targets, size)
                     limit = min(step_seconds if size else 0.3, deadline - time.perf_counter())
-                    progressed |= self.solve_group(group, limit)
+                    progressed |= self.solve_groups(groups, limit)
                 if not progressed:
                     break
+
+    def _next_groups(self, targets: list[Series], size: int) -> list[list[Series]]:
+        """The first target's neighbourhood, and a later target's that shares no series with it
+        (among the next few), to be solved side by side; both leave ``targets``."""
+        first = targets.pop(0)
+        self.tried[first] += 1
+        groups = [self.neighbourhood(first, size)]
+        for pos, series in enumerate(targets[:PARTNER_SEARCH]):
+            if series in groups[0]:
+                continue
+            group = self.neighbourhood(series, size)
+            if not set(group) & set(groups[0]):
+                self.tried[targets.pop(pos)] += 1
+                groups.append(group)
+                break
+        return groups
+
+    def solve_groups(self, groups: list[list[Series]], time_limit: float) -> bool:
+        """Re-solves the neighbourhoods side by side (exact.side_by_side); True when any improved.
+
+        The first is modelled with the second's crews in place, the second without the first's, so
+        the second's result is kept only if it still fits beside what the first settled on; if not,
+        its old crews, which the first was solved around, go back."""
+        if len(groups) == 1 or self.settings.num_workers < 2:
+            return any([self.solve_group(group, time_limit) for group in groups])
+        deadline = time.perf_counter() + time_limit
+        steps = [self._prepare([o for s in group for o in self.series[s]]) for group in groups]
+        side_by_side([partial(step.search, deadline=deadline) for step in steps], self.settings)
+        return any([self._settle(step, check=pos > 0) for pos, step in enumerate(steps)])
 
     def solve_group(self, group: list[Series], time_limit: float) -> bool:
         """Re-solves the series of ``group`` on all their dates; True when the result is better."""
@@ -140,8 +173,14 @@ class SeriesImprover:
 
     def solve_occurrences(self, occs: list[Occurrence], time_limit: float) -> bool:
         """Frees ``occs`` (pins stay), re-solves them exactly and keeps the result if it is better."""
+        deadline = time.perf_counter() + time_limit
+        step = self._prepare(occs)
+        step.search(self.settings, deadline)
+        return self._settle(step)
+
+    def _prepare(self, occs: list[Occurrence]) -> "Step":
+        """Frees ``occs`` (pins stay) and models their re-solve."""
         roster = self.roster
-        began = time.perf_counter()
         self.steps += 1
         group = sorted({o.series for o in occs})
         occs_set = set(occs)
@@ -227,19 +266,36 @@ class SeriesImprover:
             model.add_hint(var, int(key in current))
         for var, value in hints:
             model.add_hint(var, value)
-        solver = self.settings.solver(time_limit - (time.perf_counter() - began))
-        status = solver.solve(model)
-        chosen = current
-        better = False
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = {k for k, v in vars_.x.items() if solver.boolean_value(v)}
-            if self._better(found, current, group):
-                chosen, better = found, True
+        return Step(group, current, vars_)
+
+    def _settle(self, step: "Step", check: bool = False) -> bool:
+        """Keeps the step's result if it is better (and, with ``check``, still fits the roster: a
+        step solved beside another did not see the other's result), else puts back what it freed."""
+        chosen, better = step.current, False
+        if step.found is not None and self._better(step.found, step.current, step.group) \
+                and (not check or self._fits(step.found)):
+            chosen, better = step.found, True
         for i, leader_id in chosen:
-            roster.add(leader_id, occurrences[i])
+            self.roster.add(leader_id, self.index.occurrences[i])
         if better:
             self.improved += 1
         return better
+
+    def _fits(self, pairs: set[tuple[int, str]]) -> bool:
+        """Could every pair be added to the roster as it stands, together?"""
+        added = []
+        occurrences = self.index.occurrences
+        try:
+            for i, leader_id in sorted(pairs):
+                occ = occurrences[i]
+                if not self.roster.can_take(leader_id, occ):
+                    return False
+                self.roster.add(leader_id, occ)
+                added.append((leader_id, occ))
+            return True
+        finally:
+            for leader_id, occ in added:
+                self.roster.remove(leader_id, occ)
 
     def _better(self, found: set, current: set, group: list[Series]) -> bool:
         a, b = self._score(found, group), self._score(current, group)
@@ -273,3 +329,17 @@ class SeriesImprover:
             cont += judged(len(self.series[s]), seats, d)
         return fill, keep, round(cont, 9)
 
+
+
+class Step:
+    """One neighbourhood's re-solve: what it freed, its model, and what the search found."""
+
+    def __init__(self, group: list[Series], current: set[tuple[int, str]], vars_: AssignmentVars):
+        self.group, self.current, self.vars_ = group, current, vars_
+        self.found: set[tuple[int, str]] | None = None
+
+    def search(self, settings, deadline: float) -> None:
+        """Runs CP-SAT on the step's own model only, so steps can run side by side."""
+        solver = settings.solver(deadline - time.perf_counter())
+        if solver.solve(self.vars_.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.found = {k for k, v in self.vars_.x.items() if solver.boolean_value(v)}

@@ -121,3 +121,20 @@ def test_the_neighbourhood_frees_the_series_holding_the_best_candidate():
         stage = SeriesImprover(roster, roster.index.occurrences, set(), SETTINGS, seed=seed)
         n = roster.index.occurrence("n", day(0)).series
         assert stage.neighbourhood(n)[1] == roster.index.occurrence("m1", day(0)).series
+
+
+def test_neighbourhoods_solved_side_by_side_never_share_a_leader_at_once():
+    # n and m run at the same time, each shared by two leaders who are absent by turns; x, free all
+    # term, would give either series one crew, but x can serve only one of them
+    first, second = [(day(7), day(7))], [(day(0), day(0))]
+    prob = problem([leader("a", absences=first), leader("b", absences=second), leader("c", absences=first),
+                    leader("d", absences=second), leader("x")],
+                   [weekly("n", 2, site="s1"), weekly("m", 2, site="s2")], weeks=2)
+    roster = seated(prob, ("n", day(0), "a"), ("n", day(7), "b"), ("m", day(0), "c"), ("m", day(7), "d"))
+    stage = SeriesImprover(roster, roster.index.occurrences, set(), SolveSettings(num_workers=2, random_seed=7))
+    n, m = (roster.index.occurrence(need_id, day(0)).series for need_id in ("n", "m"))
+    assert stage.solve_groups([[n], [m]], 2.0)
+    for week in (0, 7):
+        on_duty = [l for need_id in ("n", "m") for l in roster.seated[roster.index.occurrence(need_id, day(week)).index]]
+        assert sorted(on_duty) == sorted(set(on_duty)) and len(on_duty) == 2
+    assert (served(roster, "n"), served(roster, "m")) in [({"x"}, {"c", "d"}), ({"a", "b"}, {"x"})]
