@@ -19,7 +19,8 @@ minutes lean toward leaders who have fewer, and among results equal on every jud
 with the more even spread of minutes (sum of squares) wins.
 
 Used after the weekly exact pass (fill proven: fill is only held) and after the construction of
-parts too large for it (fill first, then the rest).
+parts too large for it (fill first, then the rest). Two neighbourhoods that share no series are
+solved side by side, one CP-SAT worker each (solve_groups).
 """
 from __future__ import annotations
 
