@@ -140,12 +140,14 @@ class SeriesImprover:
                     break
 
     def _next_groups(self, targets: list[Series], size: int) -> list[list[Series]]:
-        """The first target's neighbourhood, and a later target's that shares no series with it
-        (among the next few), to be solved side by side; both leave ``targets``."""
+        """The first target's neighbourhood, and (with two workers or more) a later target's that
+        shares no series with it, among the next few, to be solved side by side; both leave
+        ``targets``."""
         first = targets.pop(0)
         self.tried[first] += 1
         groups = [self.neighbourhood(first, size)]
-        for pos, series in enumerate(targets[:PARTNER_SEARCH]):
+        partners = targets[:PARTNER_SEARCH] if self.settings.num_workers >= 2 else []
+        for pos, series in enumerate(partners):
             if series in groups[0]:
                 continue
             group = self.neighbourhood(series, size)
@@ -161,8 +163,8 @@ class SeriesImprover:
         The first is modelled with the second's crews in place, the second without the first's, so
         the second's result is kept only if it still fits beside what the first settled on; if not,
         its old crews, which the first was solved around, go back."""
-        if len(groups) == 1 or self.settings.num_workers < 2:
-            return any([self.solve_group(group, time_limit) for group in groups])
+        if len(groups) == 1:
+            return self.solve_group(groups[0], time_limit)
         deadline = time.perf_counter() + time_limit
         steps = [self._prepare([o for s in group for o in self.series[s]]) for group in groups]
         side_by_side([partial(step.search, deadline=deadline) for step in steps], self.settings)
