@@ -154,10 +154,8 @@ class BlockJob:
             return BlockResult("OPTIMAL", 0, 0, seconds, self.vars_)
         if self.best is None:
             return BlockResult("UNKNOWN", 0, self.score.seat_bound, seconds, self.vars_)
-        filled = 0
-        for i, leader_id in self.best:
-            roster.add(leader_id, self.vars_.occurrence(i))
-            filled += self.vars_.occurrence(i).weight
+        roster.add_pairs(self.best)
+        filled = sum(self.vars_.occurrence(i).weight for i, _ in self.best)
         bound = max(filled, self.bound)
         return BlockResult("OPTIMAL" if filled >= bound else "FEASIBLE", filled, bound, seconds, self.vars_)
 
@@ -202,7 +200,7 @@ def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadlin
         status, solver = _run(vars_, settings, deadline, score.weights.stability - 1 if score.keep else 0)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, score.seat_bound
-        return _pairs(vars_, solver), min(score.seat_bound,
+        return solution_pairs(vars_, solver), min(score.seat_bound,
                                           score.unit * score.weights.fill_bound(solver.best_objective_bound))
     vars_.at_least(score.keys, [score.fill_units(k) for k in score.keys], fill_floor // score.unit)
     vars_.maximize(score.keys, [score.lower(k) for k in score.keys])
@@ -210,7 +208,7 @@ def _solve(vars_: AssignmentVars, score: Score, settings: SolveSettings, deadlin
     status, solver = _run(vars_, settings, deadline)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, fill_floor
-    return _pairs(vars_, solver), fill_floor
+    return solution_pairs(vars_, solver), fill_floor
 
 
 def _hint(vars_: AssignmentVars, pairs: set[tuple[int, str]]) -> None:
@@ -220,7 +218,8 @@ def _hint(vars_: AssignmentVars, pairs: set[tuple[int, str]]) -> None:
             vars_.model.add_hint(vars_.x[key], 1)
 
 
-def _pairs(vars_: AssignmentVars, solver: cp_model.CpSolver) -> set[tuple[int, str]]:
+def solution_pairs(vars_: AssignmentVars, solver: cp_model.CpSolver) -> set[tuple[int, str]]:
+    """The (occurrence index, leader) pairs the solver's best solution takes."""
     return {key for key, var in vars_.x.items() if solver.boolean_value(var)}
 
 

@@ -28,11 +28,10 @@ import math
 import random
 import time
 from collections import defaultdict
-from functools import partial
 
 from ortools.sat.python import cp_model
 
-from .exact import side_by_side
+from .exact import side_by_side, solution_pairs
 from .index import Occurrence, Series
 from .roster import Roster
 from .rules.continuity import judged
@@ -166,8 +165,8 @@ class SeriesImprover:
         if len(groups) == 1:
             return self.solve_group(groups[0], time_limit)
         deadline = time.perf_counter() + time_limit
-        steps = [self._prepare([o for s in group for o in self.series[s]]) for group in groups]
-        side_by_side([partial(step.search, deadline=deadline) for step in steps], self.settings)
+        steps = [self._prepare([o for s in group for o in self.series[s]], deadline) for group in groups]
+        side_by_side([step.search for step in steps], self.settings)
         return any([self._settle(step, check=pos > 0) for pos, step in enumerate(steps)])
 
     def solve_group(self, group: list[Series], time_limit: float) -> bool:
@@ -176,23 +175,17 @@ class SeriesImprover:
 
     def solve_occurrences(self, occs: list[Occurrence], time_limit: float) -> bool:
         """Frees ``occs`` (pins stay), re-solves them exactly and keeps the result if it is better."""
-        deadline = time.perf_counter() + time_limit
-        step = self._prepare(occs)
-        step.search(self.settings, deadline)
+        step = self._prepare(occs, time.perf_counter() + time_limit)
+        step.search(self.settings)
         return self._settle(step)
 
-    def _prepare(self, occs: list[Occurrence]) -> "Step":
-        """Frees ``occs`` (pins stay) and models their re-solve."""
+    def _prepare(self, occs: list[Occurrence], deadline: float) -> "Step":
+        """Frees ``occs`` (pins stay) and models their re-solve, to be searched until ``deadline``."""
         roster = self.roster
         self.steps += 1
         group = sorted({o.series for o in occs})
         occs_set = set(occs)
-        current: set[tuple[int, str]] = set()
-        for occ in occs:
-            for leader_id in list(roster.seated.get(occ.index, ())):
-                if not roster.is_pinned(leader_id, occ):
-                    roster.remove(leader_id, occ)
-                    current.add((occ.index, leader_id))
+        current = roster.take_out(occs)
         vars_ = AssignmentVars.create(roster, occs)
         model = vars_.model
         add_seat_limits(vars_)
@@ -269,7 +262,7 @@ class SeriesImprover:
             model.add_hint(var, int(key in current))
         for var, value in hints:
             model.add_hint(var, value)
-        return Step(group, current, vars_)
+        return Step(group, current, vars_, deadline)
 
     def _settle(self, step: "Step", check: bool = False) -> bool:
         """Keeps the step's result if it is better (and, with ``check``, still fits the roster: a
@@ -278,8 +271,7 @@ class SeriesImprover:
         if step.found is not None and self._better(step.found, step.current, step.group) \
                 and (not check or self._fits(step.found)):
             chosen, better = step.found, True
-        for i, leader_id in chosen:
-            self.roster.add(leader_id, self.index.occurrences[i])
+        self.roster.add_pairs(chosen)
         if better:
             self.improved += 1
         return better
@@ -333,16 +325,16 @@ class SeriesImprover:
         return fill, keep, round(cont, 9)
 
 
-
 class Step:
     """One neighbourhood's re-solve: what it freed, its model, and what the search found."""
 
-    def __init__(self, group: list[Series], current: set[tuple[int, str]], vars_: AssignmentVars):
-        self.group, self.current, self.vars_ = group, current, vars_
+    def __init__(self, group: list[Series], current: set[tuple[int, str]], vars_: AssignmentVars,
+                 deadline: float):
+        self.group, self.current, self.vars_, self.deadline = group, current, vars_, deadline
         self.found: set[tuple[int, str]] | None = None
 
-    def search(self, settings, deadline: float) -> None:
+    def search(self, settings) -> None:
         """Runs CP-SAT on the step's own model only, so steps can run side by side."""
-        solver = settings.solver(deadline - time.perf_counter())
+        solver = settings.solver(self.deadline - time.perf_counter())
         if solver.solve(self.vars_.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            self.found = {k for k, v in self.vars_.x.items() if solver.boolean_value(v)}
+            self.found = solution_pairs(self.vars_, solver)

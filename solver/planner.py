@@ -297,7 +297,7 @@ class Run:
         A week whose fill is proven keeps it as a floor."""
         jobs = []
         for week in group:
-            current = self._take_out(weeks[week])
+            current = self.roster.take_out(weeks[week])
             fixed = self._seated_weight(weeks[week])
             key = (part_id, week)
             weight = sum(self.index.occurrences[i].weight for i, _ in current)
@@ -306,22 +306,11 @@ class Run:
                                   hint=current, incumbent=current, fill_floor=floor,
                                   model=self.week_models.get(key)), fixed))
             if len(group) > 1:
-                for i, leader_id in current:
-                    self.roster.add(leader_id, self.index.occurrences[i])
+                self.roster.add_pairs(current)
         if len(group) > 1:
             for week in group:
-                self._take_out(weeks[week])
+                self.roster.take_out(weeks[week])
         return jobs
-
-    def _take_out(self, occurrences: list[Occurrence]) -> set[tuple[int, str]]:
-        """Removes the occurrences' assignments but the pinned ones, and returns them."""
-        taken = set()
-        for occ in occurrences:
-            for leader_id in list(self.roster.seated.get(occ.index, ())):
-                if not self.roster.is_pinned(leader_id, occ):
-                    self.roster.remove(leader_id, occ)
-                    taken.add((occ.index, leader_id))
-        return taken
 
     def construct(self, occurrences: list[Occurrence], budget: float) -> None:
         construct(self.roster, occurrences, self.continuity, time.perf_counter() + budget,

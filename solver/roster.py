@@ -91,6 +91,22 @@ class Roster:
         if not served[leader_id]:
             del served[leader_id]
 
+    def take_out(self, occurrences) -> set[tuple[int, str]]:
+        """Removes the occurrences' assignments but the pinned ones, and returns them as
+        (occurrence index, leader) pairs."""
+        taken = set()
+        for occ in occurrences:
+            for leader_id in list(self.seated.get(occ.index, ())):
+                if not self.is_pinned(leader_id, occ):
+                    self.remove(leader_id, occ)
+                    taken.add((occ.index, leader_id))
+        return taken
+
+    def add_pairs(self, pairs) -> None:
+        """Adds (occurrence index, leader) pairs, such as take_out returned."""
+        for i, leader_id in pairs:
+            self.add(leader_id, self.index.occurrences[i])
+
     def pairs(self):
         """Every (occurrence, leader) assigned so far."""
         occs = self.index.occurrences
