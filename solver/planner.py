@@ -296,7 +296,7 @@ class Run:
         others were still in place (its continuity costs count their crews), with its pinned weight.
         A week whose fill is proven keeps it as a floor."""
         jobs = []
-        for week in group:
+        for pos, week in enumerate(group):
             current = self.roster.take_out(weeks[week])
             fixed = self._seated_weight(weeks[week])
             key = (part_id, week)
@@ -305,11 +305,10 @@ class Run:
             jobs.append((BlockJob(self.roster, weeks[week], self.continuity, self.baseline, seconds,
                                   hint=current, incumbent=current, fill_floor=floor,
                                   model=self.week_models.get(key)), fixed))
-            if len(group) > 1:
-                self.roster.add_pairs(current)
-        if len(group) > 1:
-            for week in group:
-                self.roster.take_out(weeks[week])
+            if pos < len(group) - 1:
+                self.roster.add_pairs(current)  # the weeks after it are priced with its crews in place
+        for week in group[:-1]:
+            self.roster.take_out(weeks[week])
         return jobs
 
     def construct(self, occurrences: list[Occurrence], budget: float) -> None:
