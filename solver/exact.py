@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -124,6 +125,61 @@ def side_by_side(searches: list[Callable[[SolveSettings], None]], settings: Solv
     else:
         for search in searches:
             search(settings)
+
+
+class Lanes:
+    """Searches started one after another and run two at a time, one worker each (with fewer than
+    two workers: at once, in turn), while the caller models the next: no search waits for a slower
+    partner, and the Python that builds a model runs while CP-SAT searches on the other core.
+    Finished work is handed back in the order it was started, so each item can be settled knowing
+    exactly which items were settled before it."""
+
+    MOST_OUTSTANDING = 3  # started but not yet handed back: one may wait for an older one to finish
+
+    def __init__(self, settings: SolveSettings):
+        self.parallel = settings.num_workers >= 2
+        self.settings = replace(settings, num_workers=settings.num_workers // 2) if self.parallel else settings
+        self.pool = ThreadPoolExecutor(2) if self.parallel else None
+        self.started: deque[tuple[object, Future | None]] = deque()
+
+    def __enter__(self) -> "Lanes":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def outstanding(self) -> list:
+        return [item for item, _ in self.started]
+
+    def _searching(self) -> list[Future]:
+        return [f for _, f in self.started if f is not None and not f.done()]
+
+    def has_room(self) -> bool:
+        return len(self._searching()) < 2 and len(self.started) < self.MOST_OUTSTANDING
+
+    def start(self, item, search: Callable[[SolveSettings], None]) -> None:
+        if self.parallel:
+            self.started.append((item, self.pool.submit(search, self.settings)))
+        else:
+            search(self.settings)
+            self.started.append((item, None))
+
+    def finished(self) -> list:
+        """Waits, then hands back the oldest items that are done, in order: perhaps none, when a
+        newer search finished first and its lane is free again."""
+        searching = self._searching()
+        if len(searching) == 2:
+            wait(searching, return_when=FIRST_COMPLETED)
+        elif self.started and self.started[0][1] is not None:
+            self.started[0][1].result()
+        done = []
+        while self.started and (self.started[0][1] is None or self.started[0][1].done()):
+            item, future = self.started.popleft()
+            if future is not None:
+                future.result()  # a search that failed raises here
+            done.append(item)
+        return done
 
 
 class BlockJob:

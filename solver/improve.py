@@ -19,8 +19,8 @@ minutes lean toward leaders who have fewer, and among results equal on every jud
 with the more even spread of minutes (sum of squares) wins.
 
 Used after the weekly exact pass (fill proven: fill is only held) and after the construction of
-parts too large for it (fill first, then the rest). Two neighbourhoods that share no series are
-solved side by side, one CP-SAT worker each (solve_groups).
+parts too large for it (fill first, then the rest). Neighbourhoods that share no series are searched
+two at a time, one CP-SAT worker each, while the next is modelled (work_through).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from .exact import side_by_side, solution_pairs
+from .exact import Lanes, solution_pairs
 from .index import Occurrence, Series
 from .roster import Roster
 from .rules.continuity import judged
@@ -48,8 +48,8 @@ NEIGHBOURS = (0, 1, 2, 4, 6)
 NEIGHBOURS_FILL_OPEN = (0, 2)
 # how much a competitor counts for holding leaders who could serve the improved series on its dates
 HELD_WEIGHT = 3
-# how many of the next targets are tried as the partner solved beside a neighbourhood
-PARTNER_SEARCH = 5
+# how many of the next targets are looked at for the next neighbourhood to search beside those out
+PARTNER_SEARCH = 8
 
 
 class SeriesImprover:
@@ -127,47 +127,54 @@ class SeriesImprover:
         self.include_fill = include_fill
         for size in NEIGHBOURS_FILL_OPEN if include_fill else NEIGHBOURS:
             for _ in range(3):
-                progressed = False
-                targets = self.targets()
-                while targets:
-                    if time.perf_counter() >= deadline - 0.05:
-                        return
-                    groups = self._next_groups(targets, size)
-                    limit = min(step_seconds if size else 0.3, deadline - time.perf_counter())
-                    progressed |= self.solve_groups(groups, limit)
-                if not progressed:
+                if not self.work_through(self.targets(), size, deadline, step_seconds if size else 0.3):
                     break
+                if time.perf_counter() >= deadline - 0.05:
+                    return
 
-    def _next_groups(self, targets: list[Series], size: int) -> list[list[Series]]:
-        """The first target's neighbourhood, and (with two workers or more) a later target's that
-        shares no series with it, among the next few, to be solved side by side; both leave
+    def work_through(self, targets: list[Series], size: int, deadline: float, step_seconds: float) -> bool:
+        """Re-solves the targets' neighbourhoods in turn, two searched at a time (exact.Lanes); True
+        when any improved.
+
+        Neighbourhoods out at once share no series. Each is modelled with the crews of those started
+        after it in place, but not with those still out for their own search. So its result is
+        kept only if it fits beside what was settled before it and the old crews of those started
+        after it, which may yet go back; if not, its own old crews go back. Whatever is settled, the
+        roster with the old crews of all still out stays valid."""
+        progressed = False
+        with Lanes(self.settings) as lanes:
+            while True:
+                while lanes.has_room() and time.perf_counter() < deadline - 0.05:
+                    out = {s for step in lanes.outstanding() for s in step.group}
+                    group = self._next_group(targets, size, out)
+                    if group is None:
+                        break
+                    step = self._prepare([o for s in group for o in self.series[s]],
+                                         min(deadline, time.perf_counter() + step_seconds),
+                                         check=bool(out))
+                    lanes.start(step, step.search)
+                if not lanes.outstanding():
+                    return progressed
+                done = lanes.finished()
+                for pos, step in enumerate(done):
+                    later = done[pos + 1:] + lanes.outstanding()
+                    progressed |= self._settle(step, [other.current for other in later])
+
+    def _next_group(self, targets: list[Series], size: int, busy: set[Series]) -> list[Series] | None:
+        """The neighbourhood of the first of the next few targets that shares no series with those
+        being searched (``busy``), on another weekday if one is among them: results of the same
+        weekday often want the same free leader, and only one of them can be kept. The target leaves
         ``targets``."""
-        first = targets.pop(0)
-        self.tried[first] += 1
-        groups = [self.neighbourhood(first, size)]
-        partners = targets[:PARTNER_SEARCH] if self.settings.num_workers >= 2 else []
-        for pos, series in enumerate(partners):
-            if series in groups[0]:
+        days = {s[1] for s in busy}
+        nearby = targets[:PARTNER_SEARCH]
+        for pos in sorted(range(len(nearby)), key=lambda p: nearby[p][1] in days):
+            if nearby[pos] in busy:
                 continue
-            group = self.neighbourhood(series, size)
-            if not set(group) & set(groups[0]):
+            group = self.neighbourhood(nearby[pos], size)
+            if not busy.intersection(group):
                 self.tried[targets.pop(pos)] += 1
-                groups.append(group)
-                break
-        return groups
-
-    def solve_groups(self, groups: list[list[Series]], time_limit: float) -> bool:
-        """Re-solves the neighbourhoods side by side (exact.side_by_side); True when any improved.
-
-        The first is modelled with the second's crews in place, the second without the first's, so
-        the second's result is kept only if it still fits beside what the first settled on; if not,
-        its old crews, which the first was solved around, go back."""
-        if len(groups) == 1:
-            return self.solve_group(groups[0], time_limit)
-        deadline = time.perf_counter() + time_limit
-        steps = [self._prepare([o for s in group for o in self.series[s]], deadline) for group in groups]
-        side_by_side([step.search for step in steps], self.settings)
-        return any([self._settle(step, check=pos > 0) for pos, step in enumerate(steps)])
+                return group
+        return None
 
     def solve_group(self, group: list[Series], time_limit: float) -> bool:
         """Re-solves the series of ``group`` on all their dates; True when the result is better."""
@@ -179,8 +186,9 @@ class SeriesImprover:
         step.search(self.settings)
         return self._settle(step)
 
-    def _prepare(self, occs: list[Occurrence], deadline: float) -> "Step":
-        """Frees ``occs`` (pins stay) and models their re-solve, to be searched until ``deadline``."""
+    def _prepare(self, occs: list[Occurrence], deadline: float, check: bool = False) -> "Step":
+        """Frees ``occs`` (pins stay) and models their re-solve, to be searched until ``deadline``.
+        ``check``: others are out for their own search, and the model does not see their crews."""
         roster = self.roster
         self.steps += 1
         group = sorted({o.series for o in occs})
@@ -262,24 +270,27 @@ class SeriesImprover:
             model.add_hint(var, int(key in current))
         for var, value in hints:
             model.add_hint(var, value)
-        return Step(group, current, vars_, deadline)
+        return Step(group, current, vars_, deadline, check)
 
-    def _settle(self, step: "Step", check: bool = False) -> bool:
-        """Keeps the step's result if it is better (and, with ``check``, still fits the roster: a
-        step solved beside another did not see the other's result), else puts back what it freed."""
+    def _settle(self, step: "Step", later: list[set[tuple[int, str]]] = ()) -> bool:
+        """Keeps the step's result if it is better (and, if it was modelled while others were out
+        for their own search, still fits the roster with the ``later`` steps' old crews back in),
+        else puts back what it freed."""
         chosen, better = step.current, False
         if step.found is not None and self._better(step.found, step.current, step.group) \
-                and (not check or self._fits(step.found)):
+                and (not step.check or self._fits(step.found, later)):
             chosen, better = step.found, True
         self.roster.add_pairs(chosen)
         if better:
             self.improved += 1
         return better
 
-    def _fits(self, pairs: set[tuple[int, str]]) -> bool:
-        """Could every pair be added to the roster as it stands, together?"""
+    def _fits(self, pairs: set[tuple[int, str]], beside: list[set[tuple[int, str]]] = ()) -> bool:
+        """Could every pair be added to the roster as it stands, together, with ``beside`` in too?"""
         added = []
         occurrences = self.index.occurrences
+        for other in beside:
+            self.roster.add_pairs(other)
         try:
             for i, leader_id in sorted(pairs):
                 occ = occurrences[i]
@@ -291,6 +302,8 @@ class SeriesImprover:
         finally:
             for leader_id, occ in added:
                 self.roster.remove(leader_id, occ)
+            for other in beside:
+                self.roster.remove_pairs(other)
 
     def _better(self, found: set, current: set, group: list[Series]) -> bool:
         a, b = self._score(found, group), self._score(current, group)
@@ -329,8 +342,9 @@ class Step:
     """One neighbourhood's re-solve: what it freed, its model, and what the search found."""
 
     def __init__(self, group: list[Series], current: set[tuple[int, str]], vars_: AssignmentVars,
-                 deadline: float):
+                 deadline: float, check: bool = False):
         self.group, self.current, self.vars_, self.deadline = group, current, vars_, deadline
+        self.check = check  # modelled while others were out: the result must still fit when settled
         self.found: set[tuple[int, str]] | None = None
 
     def search(self, settings) -> None:

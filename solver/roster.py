@@ -107,6 +107,11 @@ class Roster:
         for i, leader_id in pairs:
             self.add(leader_id, self.index.occurrences[i])
 
+    def remove_pairs(self, pairs) -> None:
+        """Removes (occurrence index, leader) pairs, such as add_pairs added."""
+        for i, leader_id in pairs:
+            self.remove(leader_id, self.index.occurrences[i])
+
     def pairs(self):
         """Every (occurrence, leader) assigned so far."""
         occs = self.index.occurrences

@@ -133,8 +133,23 @@ def test_neighbourhoods_solved_side_by_side_never_share_a_leader_at_once():
     roster = seated(prob, ("n", day(0), "a"), ("n", day(7), "b"), ("m", day(0), "c"), ("m", day(7), "d"))
     stage = SeriesImprover(roster, roster.index.occurrences, set(), SolveSettings(num_workers=2, random_seed=7))
     n, m = (roster.index.occurrence(need_id, day(0)).series for need_id in ("n", "m"))
-    assert stage.solve_groups([[n], [m]], 2.0)
+    # size 0: each target is its own neighbourhood; m is modelled while n is out for its search
+    assert stage.work_through([n, m], 0, time.perf_counter() + 5, 2.0)
     for week in (0, 7):
         on_duty = [l for need_id in ("n", "m") for l in roster.seated[roster.index.occurrence(need_id, day(week)).index]]
         assert sorted(on_duty) == sorted(set(on_duty)) and len(on_duty) == 2
     assert (served(roster, "n"), served(roster, "m")) in [({"x"}, {"c", "d"}), ({"a", "b"}, {"x"})]
+
+
+def test_a_result_is_checked_beside_the_old_crews_of_neighbourhoods_still_out():
+    # n and m clash; n's old crew (x) is out for its own search and may yet go back, so a result
+    # for m that gives x the same hour must not be kept
+    prob = problem([leader("x"), leader("y")], [weekly("n", 1, site="s1"), weekly("m", 1, site="s2")], weeks=1)
+    roster = seated(prob, ("n", day(0), "x"))
+    stage = SeriesImprover(roster, roster.index.occurrences, set(), SETTINGS)
+    n, m = (roster.index.occurrence(need_id, day(0)) for need_id in ("n", "m"))
+    still_out = roster.take_out([n])
+    assert stage._fits({(m.index, "x")})
+    assert not stage._fits({(m.index, "x")}, [still_out])
+    assert stage._fits({(m.index, "y")}, [still_out])
+    assert roster.seated[n.index] == [] and roster.seated[m.index] == []
