@@ -107,24 +107,18 @@ def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: Conti
 
 
 def solve_blocks_together(roster: Roster, jobs: list["BlockJob"], settings: SolveSettings) -> list[BlockResult]:
-    """Solves blocks that share no leader's day or week at the same time (side_by_side)."""
-    side_by_side([job.run for job in jobs], settings)
-    return [job.settle(roster) for job in jobs]
-
-
-def side_by_side(searches: list[Callable[[SolveSettings], None]], settings: SolveSettings) -> None:
-    """Runs CP-SAT searches on separate models at the same time, the workers split among them, or
-    in turn when there are fewer workers than searches. Our models prove about as fast on one
-    worker as on two, so two at once come close to doubling the throughput; CP-SAT releases the
-    GIL while it searches."""
-    if len(searches) > 1 and settings.num_workers >= len(searches):
-        each = replace(settings, num_workers=settings.num_workers // len(searches))
-        with ThreadPoolExecutor(len(searches)) as pool:
-            for done in [pool.submit(search, each) for search in searches]:
+    """Solves blocks that share no leader's day or week at the same time, the workers split among
+    them. A weekly model proves about as fast on one worker as on two, so two blocks at once come
+    close to doubling the throughput; CP-SAT releases the GIL while it searches."""
+    if len(jobs) > 1 and settings.num_workers >= len(jobs):
+        each = replace(settings, num_workers=settings.num_workers // len(jobs))
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            for done in [pool.submit(job.run, each) for job in jobs]:
                 done.result()
     else:
-        for search in searches:
-            search(settings)
+        for job in jobs:
+            job.run(settings)
+    return [job.settle(roster) for job in jobs]
 
 
 class Lanes:
