@@ -71,7 +71,10 @@ class Weights:
         continuity_total = seats * MAX_COST
         stability = continuity_total + 1
         lower_tiers = stability_count * stability + continuity_total
-        return cls(fill=lower_tiers + 1, stability=stability, continuity_total=continuity_total)
+        # one stability unit of headroom above the lower tiers: a search stopped within one kept
+        # assignment of its bound (a re-plan's weeks) has then proven its fill, even with every
+        # baseline assignment kept
+        return cls(fill=lower_tiers + stability + 1, stability=stability, continuity_total=continuity_total)
 
     def fill_bound(self, objective_bound: float) -> int:
         """Any solution with fill F scores at least fill × F − continuity_total."""

@@ -1,4 +1,5 @@
 """Fill, stability and continuity terms, each on a case where it alone decides."""
+from solver.exact import Score
 from solver.index import build_index
 from solver.roster import Roster
 from solver.rules.continuity import ContinuityCosts
@@ -41,3 +42,17 @@ def test_a_published_leader_counts_as_crew():
     index = build_index(prob)
     costs = ContinuityCosts(index, prob.baseline)
     assert costs.cost(Roster(index), index.occurrences[1], "b") == 0
+
+
+def test_a_search_stopped_within_one_kept_assignment_has_proven_its_fill():
+    # a re-plan's weeks stop once the bound is within one kept assignment of the best solution; with
+    # every published assignment kept and no continuity cost, that must still prove the fill
+    prob = problem([leader("a"), leader("b")], [need("n", seats=2)],
+                   baseline=[assignment("n", day(0), "a"), assignment("n", day(0), "b")])
+    index = build_index(prob)
+    vars_ = AssignmentVars.create(Roster(index), index.occurrences)
+    score = Score(vars_, ContinuityCosts(index, prob.baseline), baseline_keys(prob.baseline))
+    everyone = set(vars_.x)
+    best = score.value(everyone)
+    filled = sum(score.fill_units(k) for k in everyone)
+    assert score.weights.fill_bound(best + score.weights.stability - 1) == filled
