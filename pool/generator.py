@@ -201,9 +201,9 @@ class _World:
 
     def _credentials(self) -> dict[str, dt.date]:
         roll = self.rnd.random()
-        if roll < 0.12:
+        if roll < 0.17:
             return {}
-        if roll < 0.22:  # expires during the period and has not been renewed yet
+        if roll < 0.27:  # expires during the period and has not been renewed yet
             return {BACKGROUND_CHECK: self._day_in_period()}
         return {BACKGROUND_CHECK: self.last + dt.timedelta(days=self.rnd.randint(30, 700))}
 
@@ -213,7 +213,7 @@ class _World:
     def _availability(self, profile: str) -> tuple[Window, ...]:
         windows = []
         # most leaders give two to four weekdays, and part of a day rather than all of it
-        weekdays = self.rnd.sample(range(1, 6), self.rnd.choices([2, 3, 4, 5], [0.15, 0.35, 0.3, 0.2])[0])
+        weekdays = self.rnd.sample(range(1, 6), self.rnd.choices([2, 3, 4, 5], [0.2, 0.4, 0.25, 0.15])[0])
         for weekday in sorted(weekdays):
             if profile == "daytime":
                 windows.append(self._window(weekday, self.rnd.choice(["07:30", "08:00", "09:00"]),
@@ -244,8 +244,9 @@ class _World:
         return Window(weekday, s, e if e > s else e + DAY)
 
     def _caps(self, profile: str) -> tuple[Optional[int], Optional[int]]:
-        week = {"student": [480, 600, 720], "daytime": [900, 1200, 1440], "evenings": [600, 720, 900]}[profile]
-        return self.rnd.choice([360, 420, 480, 540]), self.rnd.choice(week)
+        week = {"student": [600, 720, 900], "daytime": [900, 1080, 1200], "evenings": [600, 720, 900]}[profile]
+        day = self.rnd.choices([360, 480, None], [0.1, 0.86, 0.04])[0]
+        return day, self.rnd.choice(week)
 
     def _absences(self, rate: float) -> tuple[Absence, ...]:
         """Sick spells (each week with probability ``rate``) and now and then a week off."""
@@ -297,14 +298,14 @@ class _World:
     def _school_needs(self, school: str, index: int) -> None:
         pair, other_pair = ((2, 4), (1, 3)) if index % 2 == 0 else ((1, 3), (2, 4))
         check = (BACKGROUND_CHECK,)
-        big = self.rnd.random() < self._likely(0.5)
+        big = self.rnd.random() < self._likely(0.3)
         self._need(f"{school}-rast-fm", school, "Rastvärdar förmiddag", "09:30", "10:15", 3 if big else 2, 3,
                    weekdays=pair, credentials=check, school=True)
         self._need(f"{school}-rast-lunch", school, "Rastvärdar lunch", "11:30", "12:45", 3 if big else 2, 4,
                    weekdays=pair, credentials=check, school=True)
         if self.rnd.random() < self._likely(0.35):
-            self._need(f"{school}-heldag", school, "Rastvärd heldag", "08:15", "14:45", 2, 4,
-                       weekdays=pair, credentials=check, school=True)
+            self._need(f"{school}-heldag", school, "Rastvärd heldag", "08:15", "14:45", 1, 4,
+                       weekdays=(self.rnd.choice(pair),), credentials=check, school=True)
         if self.rnd.random() < self._likely(0.6):
             self._need(f"{school}-rast-em", school, "Rastvärdar eftermiddag", "13:00", "13:45", 1, 2,
                        weekdays=other_pair, credentials=check, school=True)
