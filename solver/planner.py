@@ -30,9 +30,10 @@ from .bounds import congestion_bound
 from .construct import construct, restore_baseline, return_to_regulars
 from .exact import BlockJob, SolveSettings, solve_blocks_together
 from .improve import SeriesImprover
-from .index import Index, Occurrence, build_index
-from .problem import Assignment, Problem, Schedule, Unfilled
+from .index import Occurrence, build_index
+from .problem import Assignment, Problem, Schedule
 from .roster import Roster
+from .reasons import explain
 from .rules.continuity import ContinuityCosts, judged
 from .rules.pins import place_pins
 from .rules.stability import baseline_keys, kept
@@ -377,13 +378,4 @@ def _schedule(problem: Problem, run: Run) -> Schedule:
         "strategy": "+".join(sorted(run.strategies)) or "none",
         "series_neighbourhoods": run.series_steps, "series_improved": run.series_improved,
     }
-    return Schedule(problem.name, assignments, unfilled_seats(problem, run.index, run.roster), info)
-
-
-def unfilled_seats(problem: Problem, index: Index, roster: Roster) -> tuple[Unfilled, ...]:
-    try:
-        from .reasons import explain
-    except ImportError:
-        return tuple(Unfilled(o.need.id, o.date, roster.free_seats(o))
-                     for o in index.occurrences if roster.free_seats(o) > 0)
-    return tuple(explain(problem, tuple(sorted(Assignment(o.need.id, o.date, l) for o, l in roster.pairs()))))
+    return Schedule(problem.name, assignments, tuple(explain(problem, assignments)), info)
