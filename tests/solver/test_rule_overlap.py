@@ -48,3 +48,15 @@ def test_clique_cover_covers_every_clash_and_nothing_else():
     cliques = clash_cliques(occs, prob, 30)
     covered = {frozenset((name[a], name[b])) for c in cliques for a in c for b in c if a != b}
     assert covered == {frozenset(e) for e in [("x", "y"), ("y", "z"), ("z", "w")]}
+
+
+def test_successors_too_close_to_reach_form_one_clique_with_what_they_follow():
+    # y and z run together at s2 and both start too soon after x ends at s1
+    needs = [need("x", start="10:00", end="11:00", site="s1"), need("y", start="11:10", end="12:00", site="s2"),
+             need("z", start="11:15", end="12:30", site="s2")]
+    prob = problem([leader("a")], needs, travel={("s1", "s2"): 30})
+    occs = build_index(prob).occurrences
+    name = {o.index: o.need.id for o in occs}
+    cliques = [sorted(name[i] for i in c) for c in clash_cliques(occs, prob, 30)]
+    assert ["x", "y", "z"] in cliques
+    assert ["x", "y"] not in cliques and ["x", "z"] not in cliques
