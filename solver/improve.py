@@ -177,12 +177,9 @@ class SeriesImprover:
         return None
 
     def solve_group(self, group: list[Series], time_limit: float) -> bool:
-        """Re-solves the series of ``group`` on all their dates; True when the result is better."""
-        return self.solve_occurrences([o for s in group for o in self.series[s]], time_limit)
-
-    def solve_occurrences(self, occs: list[Occurrence], time_limit: float) -> bool:
-        """Frees ``occs`` (pins stay), re-solves them exactly and keeps the result if it is better."""
-        step = self._prepare(occs, time.perf_counter() + time_limit)
+        """Re-solves the series of ``group`` on all their dates, alone and at once (work_through
+        pipelines them); keeps the result and returns True when it is better."""
+        step = self._prepare([o for s in group for o in self.series[s]], time.perf_counter() + time_limit)
         step.search(self.settings)
         return self._settle(step)
 

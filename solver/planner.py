@@ -32,8 +32,8 @@ from .exact import BlockJob, SolveSettings, solve_blocks_together
 from .improve import SeriesImprover
 from .index import Occurrence, build_index
 from .problem import Assignment, Problem, Schedule
-from .roster import Roster
 from .reasons import explain
+from .roster import Roster
 from .rules.continuity import ContinuityCosts, judged
 from .rules.pins import place_pins
 from .rules.stability import baseline_keys, kept
