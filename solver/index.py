@@ -152,6 +152,8 @@ def build_index(problem: Problem) -> Index:
     candidates: list[tuple[str, ...]] = []
     by_leader: dict[str, list[int]] = defaultdict(list)
     leaders = list(problem.leaders.values())
+    absent = _absent_days(problem)
+    free_at: dict[tuple[int, int, int], set[str]] = {}  # (weekday, start, end) -> leaders available
     for need in sorted(problem.needs.values(), key=lambda n: n.id):
         # each leader's credentials looked up once per need, not once per date
         qualified = [(l, credentials_valid_until(l, need)) for l in leaders if statically_qualified(l, need)]
@@ -159,11 +161,14 @@ def build_index(problem: Problem) -> Index:
         for day in need.occurrences:
             weekday = day.isoweekday()
             if weekday not in available:
-                available[weekday] = [(l, valid) for l, valid in qualified
-                                      if l.is_available(day, need.start, need.end)]
+                slot = (weekday, need.start, need.end)
+                if slot not in free_at:  # needs share their times: each leader asked once per slot
+                    free_at[slot] = {l.id for l in leaders if l.is_available(day, need.start, need.end)}
+                available[weekday] = [(l, valid) for l, valid in qualified if l.id in free_at[slot]]
             base = day.toordinal() * DAY
             occ = Occurrence(len(occurrences), need, day, base + need.start, base + need.end)
-            eligible = tuple(l.id for l, valid in available[weekday] if present_while_valid(l, day, valid))
+            # present_while_valid, unrolled: this runs for every (leader, date) pair of a region
+            eligible = tuple(l.id for l, valid in available[weekday] if day <= valid and day not in absent[l.id])
             occurrences.append(occ)
             candidates.append(eligible)
     order = sorted(range(len(occurrences)), key=lambda i: (occurrences[i].start, i))
@@ -173,3 +178,10 @@ def build_index(problem: Problem) -> Index:
     by_key = {(o.need.id, o.date): o.index for o in occurrences}
     max_travel = max([problem.default_travel, *problem.travel.values()], default=0)
     return Index(problem, occurrences, candidates, dict(by_leader), by_key, max_travel)
+
+
+def _absent_days(problem: Problem) -> dict[str, frozenset[dt.date]]:
+    """Per leader, the dates of the problem's needs on which they are absent."""
+    dates = {day for need in problem.needs.values() for day in need.occurrences}
+    return {l.id: frozenset(day for day in dates if l.is_absent(day)) if l.absences else frozenset()
+            for l in problem.leaders.values()}
