@@ -7,9 +7,8 @@ starting solution of every exact week (so a short time limit still gives a sensi
 2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
    take the most of the series' dates, and give them all of those dates;
 3. substitutes: fill what is still open, preferring the series' crew;
-4. repair: free a leader for an open seat by handing one of their assignments to someone else (or,
-   for the start of an exact solve, which re-plans every crew anyway, by leaving it open when the
-   seat gained is worth more: fill first, however the crews fare);
+4. repair: free a leader for an open seat by handing one of their assignments to someone else (or
+   by leaving it open when the seat gained is worth more: fill first, however the crews fare);
 5. continuity: give dates taken by occasional leaders back to the series' regulars.
 """
 from __future__ import annotations
@@ -24,9 +23,8 @@ from .rules.continuity import ContinuityCosts, judged
 
 class Construction:
     def __init__(self, roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
-                 deadline: float, keep: set = frozenset(), trade_up: bool = False):
+                 deadline: float, keep: set = frozenset()):
         self.roster = roster
-        self.trade_up = trade_up  # repair may leave a seat open to take one worth more
         self.index = roster.index
         self.occurrences = sorted(occurrences, key=lambda o: (o.start, o.index))
         self.continuity = continuity
@@ -121,14 +119,12 @@ class Construction:
     def _substitute(self, occ: Occurrence, excluding: str | None = None) -> str | None:
         """The best leader who fits ``occ``: crew first, then the least flexible, then the least loaded."""
         seated = self.roster.seated[occ.index]
-        costs = self.continuity.costs(self.roster, occ, [l for l in self.index.candidates[occ.index]
-                                                          if l != excluding and l not in seated])
-        ranked = sorted((cost, self.flexibility.get(l, 0), self.roster.leader_minutes[l], l)
-                        for l, cost in costs.items())
-        for *_, leader_id in ranked:
-            if self.roster.fits(leader_id, occ):
-                return leader_id
-        return None
+        fitting = [l for l in self.index.candidates[occ.index]
+                   if l != excluding and l not in seated and self.roster.fits(l, occ)]
+        if not fitting:
+            return None
+        costs = self.continuity.costs(self.roster, occ, fitting)
+        return min(fitting, key=lambda l: (costs[l], self.flexibility.get(l, 0), self.roster.leader_minutes[l], l))
 
     # ---- 4. repair
     def repair(self) -> None:
@@ -156,16 +152,25 @@ class Construction:
             if other.index in self._no_stand_in or roster.is_pinned(leader_id, other):
                 continue
             stand_in = self._substitute(other, excluding=leader_id)
-            if stand_in is None and not (self.trade_up and other.weight < occ.weight):
+            if stand_in is None and other.weight >= occ.weight:
                 self._no_stand_in.add(other.index)
                 continue
             roster.remove(leader_id, other)
             roster.add(leader_id, occ)
             if stand_in is not None:
                 roster.add(stand_in, other)
-            self._no_stand_in.clear()  # two leaders changed: earlier dead ends may open up
+            self._reopen_dead_ends(leader_id, other)
             return True
         return False
+
+    def _reopen_dead_ends(self, leader_id: str, left: Occurrence) -> None:
+        """Only a leader leaving an assignment can make them fit elsewhere: the occurrences with no
+        stand-in that ``leader_id`` could now take, near ``left`` in time or in its ISO week (the
+        limits), may have one again."""
+        occs = self.index.occurrences
+        self._no_stand_in = {i for i in self._no_stand_in
+                             if not (self.roster.is_eligible(leader_id, occs[i])
+                                     and (occs[i].week == left.week or abs(occs[i].day - left.day) <= 1))}
 
     def _fits_without(self, leader_id: str, occ: Occurrence, other: Occurrence) -> bool:
         """Would ``occ`` fit the leader's day and week limits once ``other`` is handed away?"""
@@ -251,9 +256,9 @@ class Construction:
 
 
 def construct(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
-              deadline: float, plan: tuple = (), trade_up: bool = False) -> None:
+              deadline: float, plan: tuple = ()) -> None:
     keep = {(a.need, a.date, a.leader) for a in plan}
-    Construction(roster, occurrences, continuity, deadline, keep, trade_up).run(plan)
+    Construction(roster, occurrences, continuity, deadline, keep).run(plan)
 
 
 def return_to_regulars(roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,

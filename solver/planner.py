@@ -232,7 +232,7 @@ class Run:
         """A construction that keeps ``plan`` where it fits, then takes back every ``published``
         assignment that costs no fill (construct.restore_baseline)."""
         before = {o.index: list(self.roster.seated.get(o.index, ())) for o in occurrences}
-        construct(self.roster, occurrences, self.continuity, deadline, plan, trade_up=True)
+        construct(self.roster, occurrences, self.continuity, deadline, plan)
         restore_baseline(self.roster, occurrences, published)
         added = {(o.index, l) for o in occurrences for l in self.roster.seated.get(o.index, ())
                  if l not in before[o.index]}

@@ -11,12 +11,11 @@ from solver.rules.pins import place_pins
 from solver_testkit import assignment, day, leader, need, problem, weekly
 
 
-def construction(prob, trade_up=False):
+def construction(prob):
     index = build_index(prob)
     roster = Roster(index)
     place_pins(index, roster)
-    return Construction(roster, index.occurrences, ContinuityCosts(index, prob.baseline), time.perf_counter() + 5,
-                        trade_up=trade_up)
+    return Construction(roster, index.occurrences, ContinuityCosts(index, prob.baseline), time.perf_counter() + 5)
 
 
 def seated(built, need_id, date):
@@ -42,6 +41,21 @@ def test_repair_frees_a_leader_by_handing_over_an_assignment():
 
 
 
+def test_a_dead_end_opens_again_when_a_leader_who_could_stand_in_there_is_freed():
+    # "o1" needs "a", who holds "x"; only "b" could take "x" over, but "b" holds "y" at the time.
+    # Repairing "o2" later moves "b" from "y" to "o2" (after "x"): now "b" can stand in on "x".
+    prob = problem([leader("a", skills={"x", "p"}), leader("b", skills={"x", "y", "q"}), leader("c", skills={"y"})],
+                   [need("x", start="09:00", end="11:00", skills={"x"}),
+                    need("y", start="10:30", end="12:00", skills={"y"}),
+                    need("o1", start="10:00", end="11:00", skills={"p"}, priority=4),
+                    need("o2", start="11:00", end="12:00", skills={"q"})])
+    built = construction(prob)
+    built.roster.add("a", built.index.occurrence("x", day(0)))
+    built.roster.add("b", built.index.occurrence("y", day(0)))
+    built.repair()
+    assert [seated(built, n, day(0)) for n in ("o1", "x", "o2", "y")] == [["a"], ["b"], ["b"], ["c"]]
+
+
 def short_and_long():
     """"a" is the only leader; the short need she holds is worth less than the long one at the same time."""
     return problem([leader("a")], [need("short", start="10:00", end="11:00"),
@@ -49,22 +63,15 @@ def short_and_long():
 
 
 def test_trading_up_moves_a_leader_to_a_clashing_need_worth_more_even_with_no_stand_in():
-    built = construction(short_and_long(), trade_up=True)
+    built = construction(short_and_long())
     built.roster.add("a", built.index.occurrence("short", day(0)))
     built.repair()
     assert seated(built, "long", day(0)) == ["a"] and seated(built, "short", day(0)) == []
 
 
-def test_without_trading_up_a_crew_member_stays_where_no_one_could_replace_her():
-    built = construction(short_and_long())
-    built.roster.add("a", built.index.occurrence("short", day(0)))
-    built.repair()
-    assert seated(built, "short", day(0)) == ["a"]
-
-
 def test_trading_up_never_trades_a_seat_for_one_worth_the_same():
     prob = problem([leader("a")], [need("here"), need("there", site="b")])
-    built = construction(prob, trade_up=True)
+    built = construction(prob)
     built.roster.add("a", built.index.occurrence("here", day(0)))
     built.repair()
     assert seated(built, "here", day(0)) == ["a"] and seated(built, "there", day(0)) == []
