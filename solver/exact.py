@@ -109,18 +109,27 @@ def solve_block(roster: Roster, occurrences: list[Occurrence], continuity: Conti
     return job.settle(roster)
 
 
-def solve_blocks_together(roster: Roster, jobs: list["BlockJob"], settings: SolveSettings) -> list[BlockResult]:
+def solve_blocks_together(roster: Roster, jobs: list["BlockJob"], settings: SolveSettings,
+                          meanwhile: Callable[[], None] | None = None) -> list[BlockResult]:
     """Solves blocks that share no leader's day or week at the same time, the workers split among
     them. A weekly model proves about as fast on one worker as on two, so two blocks at once come
-    close to doubling the throughput; CP-SAT releases the GIL while it searches."""
-    if len(jobs) > 1 and settings.num_workers >= len(jobs):
-        each = replace(settings, num_workers=settings.num_workers // len(jobs))
-        with ThreadPoolExecutor(len(jobs)) as pool:
-            for done in [pool.submit(job.run, each) for job in jobs]:
-                done.result()
-    else:
+    close to doubling the throughput; CP-SAT releases the GIL while it searches.
+
+    ``meanwhile`` runs in this thread during the search (CP-SAT's threads leave it the GIL), such as
+    building the next blocks' models; it must not change the roster, which is settled after it."""
+    together = len(jobs) > 1 and settings.num_workers >= len(jobs)
+    each = replace(settings, num_workers=settings.num_workers // len(jobs)) if together else settings
+
+    def run_in_turn() -> None:
         for job in jobs:
             job.run(settings)
+
+    with ThreadPoolExecutor(len(jobs) if together else 1) as pool:
+        searches = [pool.submit(job.run, each) for job in jobs] if together else [pool.submit(run_in_turn)]
+        if meanwhile is not None:
+            meanwhile()
+        for search in searches:
+            search.result()
     return [job.settle(roster) for job in jobs]
 
 

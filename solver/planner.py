@@ -28,7 +28,7 @@ from typing import Callable, Optional
 from .components import candidate_pairs, components
 from .bounds import congestion_bound
 from .construct import construct, restore_baseline, return_to_regulars
-from .exact import BlockJob, SolveSettings, solve_blocks_together
+from .exact import BlockJob, SolveSettings, build_model, solve_blocks_together
 from .improve import SeriesImprover
 from .index import Occurrence, build_index
 from .problem import Assignment, Problem, Schedule
@@ -174,7 +174,14 @@ class Run:
         left = sum(sizes.values())
         order = sorted(weeks)
         at_once = 2 if self.baseline and not self.weeks_coupled else 1
-        for group in [order[:1]] + [order[i:i + at_once] for i in range(1, len(order), at_once)]:
+        groups = [order[:1]] + [order[i:i + at_once] for i in range(1, len(order), at_once)]
+        built: dict[tuple, AssignmentVars] = {}  # the next group's models, built during this group's search
+
+        def build_next(group: list[tuple]) -> None:
+            for week in group:
+                built[week] = build_model(self.roster, weeks[week])
+
+        for pos, group in enumerate(groups):
             began = time.perf_counter()
             size = sum(sizes[w] for w in group)
             share = max(0.05, (finish - began) * size / left)
@@ -188,8 +195,13 @@ class Run:
                 # re-plan's start carries the published plan, which the search should stay close to
                 jobs.append((BlockJob(self.roster, weeks[week], self.continuity, self.baseline,
                                       share - (time.perf_counter() - began),
-                                      hint=start if self.baseline else None, incumbent=start), fixed))
-            results = solve_blocks_together(self.roster, [job for job, _ in jobs], self.settings)
+                                      hint=start if self.baseline else None, incumbent=start,
+                                      model=built.pop(week, None)), fixed))
+            # a week's variables and constraints do not depend on the weeks before it unless a clash
+            # crosses a week boundary (only its objective does, through their crews)
+            following = groups[pos + 1] if pos + 1 < len(groups) and not self.weeks_coupled else []
+            results = solve_blocks_together(self.roster, [job for job, _ in jobs], self.settings,
+                                            meanwhile=lambda: build_next(following))
             for week, (_, fixed), result in zip(group, jobs, results):
                 restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
                 if not self.weeks_coupled:
