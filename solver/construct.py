@@ -142,9 +142,9 @@ class Construction:
         """Hands one assignment of a candidate to a stand-in (or, trading up, leaves a less valuable
         one open) so the candidate can take ``occ``."""
         roster = self.roster
-        for leader_id in self.index.candidates[occ.index]:
-            if leader_id in roster.seated[occ.index]:
-                continue
+        seated = roster.seated[occ.index]
+        costs = self.continuity.costs(roster, occ, [l for l in self.index.candidates[occ.index] if l not in seated])
+        for leader_id in sorted(costs, key=lambda l: (costs[l], l)):  # the series' crew first
             blocking = roster.clashing(leader_id, occ)
             if len(blocking) != 1 or not self._fits_without(leader_id, occ, blocking[0]):
                 continue

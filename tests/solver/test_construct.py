@@ -56,6 +56,19 @@ def test_a_dead_end_opens_again_when_a_leader_who_could_stand_in_there_is_freed(
     assert [seated(built, n, day(0)) for n in ("o1", "x", "o2", "y")] == [["a"], ["b"], ["b"], ["c"]]
 
 
+def test_repair_frees_the_series_own_leader_first():
+    # "b" is open on its first Monday; "n" and "r" could both be freed for it, but "r" serves it the
+    # week after: the repair hands "r"'s other assignment to "s", not "n"'s
+    prob = problem([leader("n", skills={"k"}), leader("r", skills={"k"}), leader("s")],
+                   [weekly("b", 2, skills={"k"}), need("xr", site="c"), need("xn", site="d")], weeks=2)
+    built = construction(prob)
+    built.roster.add("r", built.index.occurrence("b", day(7)))
+    built.roster.add("r", built.index.occurrence("xr", day(0)))
+    built.roster.add("n", built.index.occurrence("xn", day(0)))
+    built.repair()
+    assert [seated(built, n, day(0)) for n in ("b", "xr", "xn")] == [["r"], ["s"], ["n"]]
+
+
 def short_and_long():
     """"a" is the only leader; the short need she holds is worth less than the long one at the same time."""
     return problem([leader("a")], [need("short", start="10:00", end="11:00"),
