@@ -58,6 +58,7 @@ class Run:
     REPLAN_POLISH_SECONDS = 0.3
     FIRST_WEEK_WEIGHT = 2.5  # the first week's time, relative to its size
     GREEDY_SHARE = 0.2  # of a week's time, at most, for the construction that starts its exact solve
+    FILL_SHARE = 0.3  # of the time a construction leaves, for series neighbourhoods that seek fill
     REPORTING_SECONDS = 0.0001  # per occurrence, kept back for explaining the unfilled seats
 
     def __init__(self, problem: Problem, time_limit: float, settings: SolveSettings, progress: Progress):
@@ -139,13 +140,18 @@ class Run:
                 key = (part_id, week)
                 self.week_bounds[key] = min(self.week_bounds[key], congestion_bound(self.index, occs))
             self.construct(occurrences, budget)
-            # the time the construction leaves: whole series re-solved exactly, fill first
-            if finish - time.perf_counter() > 0.5:
-                improver = SeriesImprover(self.roster, occurrences, self.baseline, self.settings,
-                                          seed=self.settings.random_seed)
-                improver.run(min(finish, self.deadline), include_fill=True)
-                self._count(improver)
-                self.report("series")
+            # the time the construction leaves: whole series re-solved exactly, fill first; the
+            # construction's repair has taken most of what such neighbourhoods can fill, so after a
+            # share of the time they hold fill and work on continuity
+            finish = min(finish, self.deadline)
+            now = time.perf_counter()
+            for until, include_fill in ((now + self.FILL_SHARE * (finish - now), True), (finish, False)):
+                if until - time.perf_counter() > 0.5:
+                    improver = SeriesImprover(self.roster, occurrences, self.baseline, self.settings,
+                                              seed=self.settings.random_seed)
+                    improver.run(until, include_fill=include_fill)
+                    self._count(improver)
+                    self.report("series")
 
     def _polish_until(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> float:
         """Weeks whose fill is not proven may use all the time (a proof comes first), and so may a
