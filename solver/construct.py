@@ -4,7 +4,8 @@ starting solution of every exact week (so a short time limit still gives a sensi
 1. keep a given plan where it still fits: what the baseline published, or for the start of a
    re-plan's week each series' regulars (and, after an exact solve, take back what it gave away
    for nothing: restore_baseline);
-2. crews: per series (need, weekday), scarcest series first, pick for each seat the leader who can
+2. crews: per series (need, weekday), the highest priority first and among equals the scarcest
+   (so the repair seldom has to break a crew to trade up), pick for each seat the leader who can
    take the most of the series' dates, and give them all of those dates;
 3. substitutes: fill what is still open, preferring the series' crew;
 4. repair: free a leader for an open seat by handing one of their assignments to someone else (or
@@ -61,7 +62,7 @@ class Construction:
 
         Every series' regulars (from pins, the baseline or earlier weeks) go back to it before any
         newcomer is picked, so one series' newcomer is never another series' regular."""
-        order = sorted(self.series, key=self._scarcity)
+        order = sorted(self.series, key=self._crew_order)
         for series in order:
             occs = self.series[series]
             crew = self.continuity.crew(self.roster, series)
@@ -75,10 +76,10 @@ class Construction:
                     break
                 self._give(best, occs)
 
-    def _scarcity(self, series: Series) -> tuple:
+    def _crew_order(self, series: Series) -> tuple:
         occs = self.series[series]
         candidates = len(self.continuity.eligible_dates[series])
-        return candidates / occs[0].seats, -occs[0].weight, series
+        return -occs[0].need.priority, candidates / occs[0].seats, -occs[0].weight, series
 
     def _best_crew_member(self, series: Series, occs: list[Occurrence]) -> str | None:
         open_occs = [o for o in occs if self.roster.free_seats(o) > 0]

@@ -30,6 +30,18 @@ def test_crews_serve_the_whole_series():
     assert [seated(built, "n", day(7 * w)) for w in range(3)] == [["always"]] * 3
 
 
+def test_crews_go_to_the_higher_priority_series_first_even_when_another_is_scarcer():
+    # only "a" can do "lo", and "b" could do "hi" only in its second week: still "hi" gets "a"
+    prob = problem([leader("a", skills={"x", "y"}), leader("b", skills={"x"})],
+                   [weekly("hi", 2, priority=5, skills={"x"}), weekly("lo", 2, site="c", skills={"y"}),
+                    need("elsewhere", site="d")],
+                   weeks=2, pinned=[assignment("elsewhere", day(0), "b")])
+    built = construction(prob)
+    built.build_crews()
+    assert [seated(built, "hi", day(7 * w)) for w in range(2)] == [["a"], ["a"]]
+    assert [seated(built, "lo", day(7 * w)) for w in range(2)] == [[], []]
+
+
 def test_repair_frees_a_leader_by_handing_over_an_assignment():
     # only "a" can do the skilled need, but "a" holds the plain one; "b" can take that over
     prob = problem([leader("a", skills={"x"}), leader("b")],
