@@ -13,8 +13,9 @@ week's fill held as a constraint), in passes while that helps, and then whole se
 passes get only a share of the time left and the series stage the rest: it gains far more continuity
 per second. A re-plan is the exception: its weeks stop once fill and the kept baseline are settled,
 and the passes get all the time left. Each of its weeks then takes back the published assignments
-its solve gave away for nothing (construct.restore_baseline). Parts too big for exact weeks spend
-what the construction leaves on the same series stage, fill first. The fill bound reported is the
+its solve gave away for nothing (construct.restore_baseline). Each exact week's model is built
+while CP-SAT searches the week before it. Parts too big for exact weeks spend what the construction
+leaves on the same series stage: seeking fill first, then holding it. The fill bound reported is the
 sum of the weeks' proven bounds (for parts too big for exact weeks: how many leaders are free at
 once, solver.bounds); it bounds the whole problem unless a clash crosses a week boundary (a night
 need on Sunday and an early one on Monday), which the report flags as ``weeks_coupled``.
