@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from ortools.linear_solver import pywraplp
+
 from .index import Index, Occurrence
 
 
@@ -84,3 +86,70 @@ def _best_at_once(index: Index, active: set[int], everyone: Counter, by_need: di
         if not room:
             break
     return value
+
+
+def lp_bound(index: Index, occurrences: list[Occurrence]) -> float:
+    """Upper bound on the filled weight of ``occurrences``: the linear relaxation of the assignment
+    model, week by week (day and week limits are per date and ISO week).
+
+    Tighter than the congestion bound (it holds each leader to one seat at a time and to their
+    minute limits), but it takes GLOP seconds per week of a region, so the solver itself does not
+    wait for it. Travel, pins and the clashes of a night across a week boundary are relaxed away."""
+    weeks: dict[tuple, list[Occurrence]] = defaultdict(list)
+    for occ in occurrences:
+        weeks[occ.week].append(occ)
+    return sum(_week_lp(index, occs) for occs in weeks.values())
+
+
+def _week_lp(index: Index, occurrences: list[Occurrence]) -> float:
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    objective = lp.Objective()
+    objective.SetMaximization()
+    x = {}
+    mine: dict[str, list[Occurrence]] = defaultdict(list)
+    for occ in sorted(occurrences, key=lambda o: o.start):
+        for leader_id in index.candidates[occ.index]:
+            x[occ.index, leader_id] = var = lp.NumVar(0, 1, "")
+            objective.SetCoefficient(var, occ.weight)
+            mine[leader_id].append(occ)
+
+    def at_most(pairs, coefficients, most: float) -> None:
+        row = lp.Constraint(-lp.infinity(), most)
+        for pair, coefficient in zip(pairs, coefficients):
+            row.SetCoefficient(x[pair], coefficient)
+
+    for occ in occurrences:
+        leaders = index.candidates[occ.index]
+        if len(leaders) > occ.seats:
+            at_most([(occ.index, l) for l in leaders], [1] * len(leaders), occ.seats)
+    leaders = index.problem.leaders
+    for leader_id, occs in mine.items():
+        for clique in _running_together(occs):
+            at_most([(o.index, leader_id) for o in clique], [1] * len(clique), 1)
+        limits = (("date", leaders[leader_id].max_minutes_per_day),
+                  ("week", leaders[leader_id].max_minutes_per_week))
+        for period, most in limits:
+            if most is None:
+                continue
+            groups = defaultdict(list)
+            for occ in occs:
+                groups[getattr(occ, period)].append(occ)
+            for group in groups.values():
+                if sum(o.minutes for o in group) > most:
+                    at_most([(o.index, leader_id) for o in group], [o.minutes for o in group], most)
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        raise RuntimeError("the fill LP was not solved to optimality")
+    return objective.Value()
+
+
+def _running_together(occurrences: list[Occurrence]) -> list[list[Occurrence]]:
+    """The maximal groups of ``occurrences`` (sorted by start) that all run at one instant."""
+    groups, running = [], []
+    for occ in occurrences:
+        still = [o for o in running if o.end > occ.start]
+        if len(still) < len(running) > 1:  # one has ended: those running until now can grow no more
+            groups.append(running)
+        running = still + [occ]
+    if len(running) > 1:
+        groups.append(running)
+    return groups

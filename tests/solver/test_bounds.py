@@ -1,6 +1,8 @@
 """The congestion bound (solver.bounds): leaders are in one place at a time."""
 from solver import solve
-from solver.bounds import congestion_bound
+import pytest
+
+from solver.bounds import congestion_bound, lp_bound
 from solver.index import build_index
 
 from solver_testkit import leader, need, problem
@@ -46,3 +48,43 @@ def test_the_bound_is_never_below_a_proven_optimum():
     schedule = solve(prob, time_limit=5, num_workers=1)
     assert schedule.solver["fill_proven"]
     assert bound(prob) >= schedule.solver["objective"]
+
+
+# ---- the linear relaxation (lp_bound)
+def relaxed(prob) -> float:
+    index = build_index(prob)
+    return lp_bound(index, index.occurrences)
+
+
+def test_the_lp_holds_a_leader_to_one_seat_at_a_time():
+    prob = problem([leader("a")], [need("x", priority=5), need("y", priority=2, site="b")])
+    assert relaxed(prob) == pytest.approx(5 * 120)
+
+
+def test_the_lp_keeps_a_leader_within_the_weekly_minutes():
+    # three two-hour needs on three days and 300 minutes a week: two and a half of them, relaxed
+    needs = [need(f"n{d}", weekdays=(d,)) for d in (1, 2, 3)]
+    assert relaxed(problem([leader("a", per_week=300)], needs)) == pytest.approx(3 * 300)
+    assert bound(problem([leader("a", per_week=300)], needs)) == 3 * 360  # the congestion bound cannot see it
+
+
+def test_the_lp_keeps_a_leader_within_the_daily_minutes():
+    needs = [need("x", start="08:00", end="10:00"), need("y", start="10:00", end="12:00")]
+    assert relaxed(problem([leader("a", per_day=120)], needs)) == pytest.approx(3 * 120)
+
+
+def test_a_chain_of_overlaps_lets_a_leader_take_the_ends():
+    # 08-10, 09-11, 10-12: the middle one clashes with both ends, the ends not with each other
+    needs = [need("x", start="08:00", end="10:00"), need("y", start="09:00", end="11:00", priority=4),
+             need("z", start="10:00", end="12:00")]
+    assert relaxed(problem([leader("a")], needs)) == pytest.approx(3 * 240)
+
+
+def test_the_lp_is_between_a_proven_optimum_and_the_congestion_bound():
+    leaders = [leader("a", per_day=120), leader("b", skills=["female"]), leader("c", per_week=180)]
+    needs = [need("x", seats=2, start="08:00", end="10:00"), need("y", start="09:00", end="11:00", site="b"),
+             need("z", skills=["female"], start="09:30", end="12:00", priority=5), need("w", seats=2)]
+    prob = problem(leaders, needs, default_travel=15)
+    schedule = solve(prob, time_limit=5, num_workers=1)
+    assert schedule.solver["fill_proven"]
+    assert schedule.solver["objective"] <= relaxed(prob) + 1e-6 <= bound(prob) + 1e-6
