@@ -18,6 +18,9 @@ class Roster:
         self.leader_minutes: dict[str, int] = defaultdict(int)
         self.series_leaders: dict[Series, Counter[str]] = defaultdict(Counter)  # leader -> dates served
         self.pinned: set[tuple[int, str]] = set()  # (occurrence, leader) pairs that must stay
+        # every leader whose assignments changed, in order: what was worked out about who fits where
+        # stays true for all other leaders, so a caller can check again only those since then
+        self.changed: list[str] = []
         self._eligible = [frozenset(c) for c in index.candidates]
 
     # ---- queries
@@ -68,6 +71,7 @@ class Roster:
 
     # ---- changes
     def add(self, leader_id: str, occ: Occurrence) -> None:
+        self.changed.append(leader_id)
         self.seated[occ.index].append(leader_id)
         self.busy[leader_id][occ.day].append(occ)
         self.day_minutes[(leader_id, occ.date)] += occ.minutes
@@ -81,6 +85,7 @@ class Roster:
     def remove(self, leader_id: str, occ: Occurrence) -> None:
         if self.is_pinned(leader_id, occ):
             raise ValueError(f"{leader_id} is pinned to {occ.need.id} on {occ.date}")
+        self.changed.append(leader_id)
         self.seated[occ.index].remove(leader_id)
         self.busy[leader_id][occ.day].remove(occ)
         self.day_minutes[(leader_id, occ.date)] -= occ.minutes
