@@ -1,4 +1,7 @@
-"""An upper bound on fill that needs no model: leaders are in one place at a time.
+"""Upper bounds on fill for parts too big for an exact model: the congestion bound below, and the
+linear relaxation of the assignment model (lp_bound), tighter but slower.
+
+The congestion bound needs no model: leaders are in one place at a time.
 
 At any instant every leader sits in at most one of the occurrences running then, so the seats
 filled at that instant are at most the number of distinct leaders eligible for one of them, and
