@@ -122,9 +122,9 @@ def _week_lp(index: Index, occurrences: list[Occurrence]) -> float:
             row.SetCoefficient(x[pair], coefficient)
 
     for occ in occurrences:
-        leaders = index.candidates[occ.index]
-        if len(leaders) > occ.seats:
-            at_most([(occ.index, l) for l in leaders], [1] * len(leaders), occ.seats)
+        candidates = index.candidates[occ.index]
+        if len(candidates) > occ.seats:
+            at_most([(occ.index, l) for l in candidates], [1] * len(candidates), occ.seats)
     leaders = index.problem.leaders
     for leader_id, occs in mine.items():
         for clique in _running_together(occs):
