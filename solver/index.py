@@ -1,14 +1,13 @@
 """Precomputed facts every strategy shares: occurrences, who may take them, and which pairs clash.
 
 Eligibility covers the per-assignment rules (occurrence, availability, absence, skills, credentials),
-so a rule that only ever sees eligible (occurrence, leader) pairs cannot break them. Conflicts are
-computed only among a leader's eligible occurrences that lie close in time.
+so a rule that only ever sees eligible (occurrence, leader) pairs cannot break them.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from .problem import DAY, Leader, Need, Problem
@@ -105,35 +104,10 @@ class Index:
     by_leader: dict[str, list[int]]  # leader id -> eligible occurrence indices, by start
     by_key: dict[tuple[str, dt.date], int]  # (need id, date) -> occurrence index
     max_travel: int
-    _conflicts: dict[str, dict[int, list[int]]] = field(default_factory=dict)
 
     def occurrence(self, need_id: str, day: dt.date) -> Occurrence | None:
         i = self.by_key.get((need_id, day))
         return None if i is None else self.occurrences[i]
-
-    def conflicts(self, leader_id: str) -> dict[int, list[int]]:
-        """For one leader: eligible occurrence -> the eligible occurrences it clashes with."""
-        cached = self._conflicts.get(leader_id)
-        if cached is None:
-            cached = self._leader_conflicts(leader_id)
-            self._conflicts[leader_id] = cached
-        return cached
-
-    def _leader_conflicts(self, leader_id: str) -> dict[int, list[int]]:
-        occs = self.occurrences
-        mine = self.by_leader.get(leader_id, [])
-        out: dict[int, list[int]] = defaultdict(list)
-        for pos, i in enumerate(mine):
-            a = occs[i]
-            horizon = a.end + self.max_travel
-            for j in mine[pos + 1:]:
-                b = occs[j]
-                if b.start >= horizon:
-                    break
-                if clashes(self.problem, a, b):
-                    out[i].append(j)
-                    out[j].append(i)
-        return out
 
     @cached_property
     def eligible_dates(self) -> dict[Series, Counter[str]]:

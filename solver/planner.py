@@ -31,7 +31,7 @@ from .bounds import congestion_bound
 from .construct import construct, restore_baseline, return_to_regulars
 from .exact import BlockJob, SolveSettings, build_model, solve_blocks_together
 from .improve import SeriesImprover
-from .index import Occurrence, build_index
+from .index import Occurrence, build_index, clashes
 from .problem import Assignment, Problem, Schedule
 from .reasons import explain
 from .roster import Roster
@@ -337,12 +337,19 @@ class Run:
         self.report("construction")
 
     def _clash_across_weeks(self, occurrences: list[Occurrence]) -> bool:
-        # only an occurrence on a Sunday can clash with one in the next ISO week
-        occs = self.index.occurrences
-        sundays = [o for o in occurrences if o.date.isoweekday() == 7]
-        for occ in sundays:
-            for leader_id in self.index.candidates[occ.index]:
-                if any(occs[j].week != occ.week for j in self.index.conflicts(leader_id).get(occ.index, ())):
+        """Could a leader serve both a Sunday occurrence and a clashing one in the next ISO week?
+        Only one early on the Monday can clash: no occurrence runs a whole day."""
+        reach = self.index.max_travel
+        by_day: dict[int, list[Occurrence]] = defaultdict(list)
+        for occ in occurrences:
+            by_day[occ.day].append(occ)
+        for occ in occurrences:
+            if occ.date.isoweekday() != 7:
+                continue
+            leaders = set(self.index.candidates[occ.index])
+            for monday in by_day.get(occ.day + 1, ()):
+                if monday.start < occ.end + reach and clashes(self.index.problem, occ, monday) \
+                        and not leaders.isdisjoint(self.index.candidates[monday.index]):
                     return True
         return False
 

@@ -104,6 +104,24 @@ def test_a_clash_across_a_week_boundary_is_reported():
     assert schedule.solver["weeks_coupled"] and not schedule.solver["fill_proven"]
 
 
+@pytest.mark.parametrize("monday_early, travel, sunday_skill, monday_skill", [
+    ("01:00", {}, "driver", "lang:so"),  # they would clash, but no leader could serve both
+    ("02:45", {("a", "b"): 30}, None, None),  # a leader could serve both: travel takes 30 of the 45 minutes
+])
+def test_sunday_and_monday_needs_that_cannot_clash_keep_the_weeks_apart(monday_early, travel, sunday_skill,
+                                                                         monday_skill):
+    skills = [(s,) if s else () for s in (sunday_skill, monday_skill)]
+    prob = problem([leader("a", skills=skills[0]), leader("b", skills=skills[1])],
+                   [weekly("sunday-night", 2, weekdays=(7,), start="22:00", end="02:00", skills=skills[0]),
+                    weekly("monday-early", 2, weekdays=(1,), start=monday_early, end="05:00", site="b",
+                           skills=skills[1]),
+                    weekly("wednesday", 2, weekdays=(3,), seats=2, site="b")],  # one team: both serve it
+                   weeks=2, travel=travel, default_travel=60)
+    assert len(components(build_index(prob))) == 1
+    schedule = solve(prob, time_limit=2, **SEED)
+    assert not schedule.solver["weeks_coupled"] and schedule.solver["fill_proven"]
+
+
 def test_an_empty_pool_leaves_every_seat_open():
     prob = problem([], [need("n", seats=2)])
     schedule = solve(prob, time_limit=1, **SEED)
