@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from pool.models import Leader
+from pool.models import Credential, Leader
 from tests.web import csrf
 
 
@@ -25,6 +25,8 @@ def beside(html: str, field_id: str) -> str:
 
 def test_list_shows_own_leaders_and_marks_credentials(club, live_db):
     today = dt.date.today()
+    expired_before = live_db.scalar(sa.select(sa.func.count()).select_from(Credential).join(Leader)
+                                    .where(Leader.club_id == 1, Credential.valid_until < today))
     created = club.post(club.base_url + "/api/leaders/", json={"name": "Nora Expired", "credentials": [
         {"kind": "background-check", "valid_until": (today - dt.timedelta(days=1)).isoformat()},
         {"kind": "first-aid", "valid_until": (today + dt.timedelta(days=10)).isoformat()}]})
@@ -37,7 +39,7 @@ def test_list_shows_own_leaders_and_marks_credentials(club, live_db):
     assert other_club not in html
     nora = html[html.index("Nora Expired"):html.index("Nora Expired") + 1500]
     assert "⚠ har gått ut" in nora and "⏳ går snart ut" in nora
-    assert "1 har gått ut" in html
+    assert f"{expired_before + 1} har gått ut" in html  # the demo's own expiries age with the calendar
 
 
 def test_bad_leader_form_keeps_input_and_saves_nothing(club, live_db):
