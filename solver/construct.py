@@ -23,8 +23,6 @@ from .rules.continuity import ContinuityCosts, judged
 
 
 class Construction:
-    RECHECK_AT_MOST = 200  # changes since an occurrence's joinable leaders were found, before all are
-
     def __init__(self, roster: Roster, occurrences: list[Occurrence], continuity: ContinuityCosts,
                  deadline: float, keep: set = frozenset()):
         self.roster = roster
@@ -35,7 +33,7 @@ class Construction:
         self.keep = keep  # (need id, date, leader) pairs the continuity moves leave alone: the plan
         self.flexibility = {l: len(occs) for l, occs in self.index.by_leader.items()}
         self._no_stand_in: set[int] = set()  # occurrences no one else can take over, until a change
-        # occurrence -> (length of roster.changed then, the leaders who could join it then)
+        # occurrence -> (roster.changes then, the leaders who could join it then)
         self._joinable: dict[int, tuple[int, set[str]]] = {}
         self.series: dict[Series, list[Occurrence]] = defaultdict(list)
         for occ in self.occurrences:
@@ -132,22 +130,22 @@ class Construction:
     def _could_join(self, occ: Occurrence) -> set[str]:
         """The candidates who fit ``occ`` and are not on it. The repair asks this again and again
         for the same occurrences while only a few leaders' assignments change in between: only
-        theirs are checked again (a long way behind, everyone is)."""
+        theirs are checked again."""
         roster = self.roster
         cached = self._joinable.get(occ.index)
-        if cached is None or len(roster.changed) - cached[0] > self.RECHECK_AT_MOST:
-            leaders = self.index.candidates[occ.index]
+        leaders = self.index.candidates[occ.index]
+        if cached is None:
             joinable = set()
         else:
-            leaders = {l for l in roster.changed[cached[0]:] if roster.is_eligible(l, occ)}
-            joinable = cached[1]
+            since, joinable = cached
+            leaders = [l for l in leaders if roster.changed_at.get(l, 0) > since]
         seated = roster.seated[occ.index]
         for leader_id in leaders:
             if leader_id not in seated and roster.fits(leader_id, occ):
                 joinable.add(leader_id)
             else:
                 joinable.discard(leader_id)
-        self._joinable[occ.index] = (len(roster.changed), joinable)
+        self._joinable[occ.index] = (roster.changes, joinable)
         return joinable
 
     # ---- 4. repair

@@ -18,9 +18,10 @@ class Roster:
         self.leader_minutes: dict[str, int] = defaultdict(int)
         self.series_leaders: dict[Series, Counter[str]] = defaultdict(Counter)  # leader -> dates served
         self.pinned: set[tuple[int, str]] = set()  # (occurrence, leader) pairs that must stay
-        # every leader whose assignments changed, in order: what was worked out about who fits where
-        # stays true for all other leaders, so a caller can check again only those since then
-        self.changed: list[str] = []
+        # when each leader's assignments last changed, counted in adds and removes: what was worked
+        # out about who fits where stays true for every leader not changed since
+        self.changes = 0
+        self.changed_at: dict[str, int] = {}
         self._eligible = [frozenset(c) for c in index.candidates]
 
     # ---- queries
@@ -71,7 +72,7 @@ class Roster:
 
     # ---- changes
     def add(self, leader_id: str, occ: Occurrence) -> None:
-        self.changed.append(leader_id)
+        self._touch(leader_id)
         self.seated[occ.index].append(leader_id)
         self.busy[leader_id][occ.day].append(occ)
         self.day_minutes[(leader_id, occ.date)] += occ.minutes
@@ -79,13 +80,17 @@ class Roster:
         self.leader_minutes[leader_id] += occ.minutes
         self.series_leaders[occ.series][leader_id] += 1
 
+    def _touch(self, leader_id: str) -> None:
+        self.changes += 1
+        self.changed_at[leader_id] = self.changes
+
     def is_pinned(self, leader_id: str, occ: Occurrence) -> bool:
         return (occ.index, leader_id) in self.pinned
 
     def remove(self, leader_id: str, occ: Occurrence) -> None:
         if self.is_pinned(leader_id, occ):
             raise ValueError(f"{leader_id} is pinned to {occ.need.id} on {occ.date}")
-        self.changed.append(leader_id)
+        self._touch(leader_id)
         self.seated[occ.index].remove(leader_id)
         self.busy[leader_id][occ.day].remove(occ)
         self.day_minutes[(leader_id, occ.date)] -= occ.minutes
