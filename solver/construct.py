@@ -72,8 +72,11 @@ class Construction:
                 self._give(leader_id, occs)
         for series in order:
             occs = self.series[series]
+            # which of its open dates each leader could take: giving the series a leader changes no
+            # one else's assignments and only closes dates, so this holds for its other seats too
+            dates: dict[str, list[Occurrence]] = {}
             for _ in range(occs[0].seats):
-                best = self._best_crew_member(series, occs)
+                best = self._best_crew_member(series, occs, dates)
                 if best is None:
                     break
                 self._give(best, occs)
@@ -83,7 +86,8 @@ class Construction:
         candidates = len(self.continuity.eligible_dates[series])
         return -occs[0].need.priority, candidates / occs[0].seats, -occs[0].weight, series
 
-    def _best_crew_member(self, series: Series, occs: list[Occurrence]) -> str | None:
+    def _best_crew_member(self, series: Series, occs: list[Occurrence],
+                          dates: dict[str, list[Occurrence]]) -> str | None:
         open_occs = [o for o in occs if self.roster.free_seats(o) > 0]
         if not open_occs:
             return None
@@ -96,7 +100,9 @@ class Construction:
         for leader_id in ranked:
             if counts[leader_id] * top_weight <= best_score:
                 break  # no later leader can beat the best: they are eligible for fewer dates
-            score = sum(o.weight for o in open_occs if self._fits(leader_id, o))
+            if leader_id not in dates:
+                dates[leader_id] = [o for o in open_occs if self._fits(leader_id, o)]
+            score = sum(o.weight for o in dates[leader_id] if self.roster.free_seats(o) > 0)
             if score > best_score:
                 best, best_score = leader_id, score
         return best
