@@ -33,8 +33,6 @@ class Construction:
         self.keep = keep  # (need id, date, leader) pairs the continuity moves leave alone: the plan
         self.flexibility = {l: len(occs) for l, occs in self.index.by_leader.items()}
         self._no_stand_in: set[int] = set()  # occurrences no one else can take over, until a change
-        # occurrence -> (roster.changes then, the leaders who could join it then)
-        self._joinable: dict[int, tuple[int, set[str]]] = {}
         self.series: dict[Series, list[Occurrence]] = defaultdict(list)
         for occ in self.occurrences:
             self.series[occ.series].append(occ)
@@ -127,32 +125,11 @@ class Construction:
 
     def _substitute(self, occ: Occurrence, excluding: str | None = None) -> str | None:
         """The best leader who fits ``occ``: crew first, then the least flexible, then the least loaded."""
-        fitting = [l for l in self._could_join(occ) if l != excluding]
+        fitting = [l for l in self.roster.could_join(occ) if l != excluding]
         if not fitting:
             return None
         costs = self.continuity.costs(self.roster, occ, fitting)
         return min(fitting, key=lambda l: (costs[l], self.flexibility.get(l, 0), self.roster.leader_minutes[l], l))
-
-    def _could_join(self, occ: Occurrence) -> set[str]:
-        """The candidates who fit ``occ`` and are not on it. The repair asks this again and again
-        for the same occurrences while only a few leaders' assignments change in between: only
-        theirs are checked again."""
-        roster = self.roster
-        cached = self._joinable.get(occ.index)
-        leaders = self.index.candidates[occ.index]
-        if cached is None:
-            joinable = set()
-        else:
-            since, joinable = cached
-            leaders = [l for l in leaders if roster.changed_at.get(l, 0) > since]
-        seated = roster.seated[occ.index]
-        for leader_id in leaders:
-            if leader_id not in seated and roster.fits(leader_id, occ):
-                joinable.add(leader_id)
-            else:
-                joinable.discard(leader_id)
-        self._joinable[occ.index] = (roster.changes, joinable)
-        return joinable
 
     # ---- 4. repair
     def repair(self) -> None:

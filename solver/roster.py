@@ -23,6 +23,8 @@ class Roster:
         self.changes = 0
         self.changed_at: dict[str, int] = {}
         self._eligible = [frozenset(c) for c in index.candidates]
+        # occurrence -> (self.changes then, the candidates who could join it then)
+        self._joinable: dict[int, tuple[int, set[str]]] = {}
 
     # ---- queries
     def free_seats(self, occ: Occurrence) -> int:
@@ -46,13 +48,6 @@ class Roster:
                     found.append(other)
         return found
 
-    def busy_near(self, occurrences: list[Occurrence]) -> set[str]:
-        """Leaders with an assignment on a date of ``occurrences`` or a day either side of one: the
-        only ones who can clash with any of them."""
-        near = {o.day + step for o in occurrences for step in (-1, 0, 1)}
-        return {leader_id for leader_id, days in self.busy.items()
-                if any(occs and day in near for day, occs in days.items())}
-
     def within_limits(self, leader_id: str, occ: Occurrence) -> bool:
         """Rule 6: the occurrence still fits the leader's day and week minutes."""
         leader = self.index.problem.leaders[leader_id]
@@ -66,6 +61,26 @@ class Roster:
         """Could the leader be added to ``occ`` given everything already assigned (seats aside)?"""
         return self.is_eligible(leader_id, occ) and self.within_limits(leader_id, occ) \
             and not self.clashing(leader_id, occ)
+
+    def could_join(self, occ: Occurrence) -> set[str]:
+        """The candidates who fit ``occ`` and are not on it (read only). The construction's repair and
+        the series stage ask this again and again for the same occurrences while few leaders change
+        in between: only the leaders changed since the last time are checked again."""
+        cached = self._joinable.get(occ.index)
+        leaders = self.index.candidates[occ.index]
+        if cached is None:
+            joinable = set()
+        else:
+            since, joinable = cached
+            leaders = [l for l in leaders if self.changed_at.get(l, 0) > since]
+        seated = self.seated[occ.index]
+        for leader_id in leaders:
+            if leader_id not in seated and self.fits(leader_id, occ):
+                joinable.add(leader_id)
+            else:
+                joinable.discard(leader_id)
+        self._joinable[occ.index] = (self.changes, joinable)
+        return joinable
 
     def can_take(self, leader_id: str, occ: Occurrence) -> bool:
         return self.free_seats(occ) > 0 and self.fits(leader_id, occ)

@@ -27,15 +27,12 @@ class AssignmentVars:
     @classmethod
     def create(cls, roster: Roster, occurrences: list[Occurrence]) -> "AssignmentVars":
         vars_ = cls(cp_model.CpModel(), roster, occurrences)
-        busy = roster.busy_near(occurrences)  # no one else has anything to clash with
         for occ in occurrences:
             if roster.free_seats(occ) <= 0:
                 continue
-            seated = roster.seated[occ.index]
-            # candidates are eligible by construction: only the limits and clashes are left to check
-            for leader_id in roster.index.candidates[occ.index]:
-                if leader_id not in seated and roster.within_limits(leader_id, occ) \
-                        and not (leader_id in busy and roster.clashing(leader_id, occ)):
+            joinable = roster.could_join(occ)
+            for leader_id in roster.index.candidates[occ.index]:  # in a fixed order, unlike the set
+                if leader_id in joinable:
                     vars_.add(occ, leader_id)
         return vars_
 

@@ -42,6 +42,24 @@ def test_crews_go_to_the_higher_priority_series_first_even_when_another_is_scarc
     assert [seated(built, "lo", day(7 * w)) for w in range(2)] == [[], []]
 
 
+def test_who_could_join_an_occurrence_follows_every_change_asked_about_again():
+    prob = problem([leader("a", per_week=150), leader("b")],
+                   [need("n1", start="10:00", end="12:00"), need("n2", start="11:00", end="13:00"),
+                    need("n3", start="10:00", end="11:00", weekdays=(3,))])
+    index = build_index(prob)
+    roster = Roster(index)
+    n1, n2, n3 = (index.occurrence(n, d) for n, d in (("n1", day(0)), ("n2", day(0)), ("n3", day(2))))
+    assert roster.could_join(n1) == {"a", "b"}
+    roster.add("a", n2)  # a clashes with n1 now
+    assert roster.could_join(n1) == {"b"}
+    roster.add("b", n1)  # b is on it
+    assert roster.could_join(n1) == set()
+    roster.remove("a", n2)
+    assert roster.could_join(n1) == {"a"}
+    roster.add("a", n3)  # an hour on Wednesday leaves a too few minutes this week for n1's two
+    assert roster.could_join(n1) == set()
+
+
 def test_repair_frees_a_leader_by_handing_over_an_assignment():
     # only "a" can do the skilled need, but "a" holds the plain one; "b" can take that over
     prob = problem([leader("a", skills={"x"}), leader("b")],
