@@ -18,12 +18,12 @@ class Roster:
         self.leader_minutes: dict[str, int] = defaultdict(int)
         self.series_leaders: dict[Series, Counter[str]] = defaultdict(Counter)  # leader -> dates served
         self.pinned: set[tuple[int, str]] = set()  # (occurrence, leader) pairs that must stay
-        # when each leader's assignments last changed, counted in adds and removes: what was worked
-        # out about who fits where stays true for every leader not changed since
-        self.changes = 0
-        self.changed_at: dict[str, int] = {}
         self._eligible = [frozenset(c) for c in index.candidates]
-        # occurrence -> (self.changes then, the candidates who could join it then)
+        # for could_join: when each leader's assignments last changed, counted in adds and removes
+        # (who fits where stays true for every leader not changed since), and per occurrence the
+        # count then with the candidates who could join it then
+        self._changes = 0
+        self._changed_at: dict[str, int] = {}
         self._joinable: dict[int, tuple[int, set[str]]] = {}
 
     # ---- queries
@@ -72,14 +72,14 @@ class Roster:
             joinable = set()
         else:
             since, joinable = cached
-            leaders = [l for l in leaders if self.changed_at.get(l, 0) > since]
+            leaders = [l for l in leaders if self._changed_at.get(l, 0) > since]
         seated = self.seated[occ.index]
         for leader_id in leaders:
             if leader_id not in seated and self.fits(leader_id, occ):
                 joinable.add(leader_id)
             else:
                 joinable.discard(leader_id)
-        self._joinable[occ.index] = (self.changes, joinable)
+        self._joinable[occ.index] = (self._changes, joinable)
         return joinable
 
     def can_take(self, leader_id: str, occ: Occurrence) -> bool:
@@ -96,8 +96,8 @@ class Roster:
         self.series_leaders[occ.series][leader_id] += 1
 
     def _touch(self, leader_id: str) -> None:
-        self.changes += 1
-        self.changed_at[leader_id] = self.changes
+        self._changes += 1
+        self._changed_at[leader_id] = self._changes
 
     def is_pinned(self, leader_id: str, occ: Occurrence) -> bool:
         return (occ.index, leader_id) in self.pinned
