@@ -14,7 +14,8 @@ passes get only a share of the time left and the series stage the rest: it gains
 per second. A re-plan is the exception: its weeks stop once fill and the kept baseline are settled,
 and the passes get all the time left. Each of its weeks then takes back the published assignments
 its solve gave away for nothing (construct.restore_baseline). Each exact week's model is built
-while CP-SAT searches the week before it. Parts too big for exact weeks spend what the construction
+while CP-SAT searches the week before it; a re-plan's weeks are searched two at a time, the next
+prepared as soon as one finishes. Parts too big for exact weeks spend what the construction
 leaves on the same series stage: seeking fill first, then holding it. The fill bound reported is the
 sum of the weeks' proven bounds (for parts too big for exact weeks: how many leaders are free at
 once, solver.bounds); it bounds the whole problem unless a clash crosses a week boundary (a night
@@ -29,7 +30,7 @@ from typing import Callable, Optional
 from .components import candidate_pairs, components
 from .bounds import congestion_bound
 from .construct import construct, restore_baseline, return_to_regulars
-from .exact import BlockJob, SolveSettings, build_model, solve_blocks_together
+from .exact import BlockJob, BlockResult, Lanes, SolveSettings, build_model, solve_blocks_together
 from .improve import SeriesImprover
 from .index import Occurrence, build_index, clashes
 from .problem import Assignment, Problem, Schedule
@@ -168,53 +169,89 @@ class Run:
     def solve_weekly(self, part_id: int, weeks: dict[tuple, list[Occurrence]], finish: float) -> None:
         """First pass, in time order, each week started from a quick construction.
 
-        A re-plan's weeks after the first are solved two at once (unless a clash crosses a week
-        boundary): each stops once its fill and kept baseline are settled, so the pass is short of
-        time, and the published crews stand in for the partner's choices. A fresh plan's weeks go
-        one by one: each follows the crews of all the weeks before it, and a hard week solved on
-        one worker beside another was left unproven."""
+        A fresh plan's weeks go one by one on all workers: each follows the crews of all the weeks
+        before it, and a hard week solved on one worker beside another was left unproven. A
+        re-plan's weeks after the first are searched two at a time, one worker each, the next
+        prepared as soon as a lane is free (unless a clash crosses a week boundary): each stops once
+        its fill and kept baseline are settled, so the pass is short of time, and the published crews
+        stand in for the choices of the week beside it."""
         sizes = {w: candidate_pairs(self.index, occs) + 1 for w, occs in weeks.items()}
         # the first week picks every series' crew, or in a re-plan the pattern the later weeks' starts
         # repeat where the published plan filled poorly: it is the hardest to solve, and the later
         # weeks follow its choices, so it gets a larger share
         sizes[min(weeks)] *= self.FIRST_WEEK_WEIGHT
-        left = sum(sizes.values())
         order = sorted(weeks)
-        at_once = 2 if self.baseline and not self.weeks_coupled else 1
-        groups = [order[:1]] + [order[i:i + at_once] for i in range(1, len(order), at_once)]
-        built: dict[tuple, AssignmentVars] = {}  # the next group's models, built during this group's search
+        if self.baseline and not self.weeks_coupled:
+            self._weeks_in_turn(part_id, weeks, order[:1], sizes, finish)
+            self._weeks_in_lanes(part_id, weeks, order[1:], sizes, finish)
+        else:
+            self._weeks_in_turn(part_id, weeks, order, sizes, finish)
 
-        def build_next(group: list[tuple]) -> None:
-            for week in group:
-                built[week] = build_model(self.roster, weeks[week])
+    def _weeks_in_turn(self, part_id: int, weeks: dict[tuple, list[Occurrence]], order: list[tuple],
+                       sizes: dict[tuple, float], finish: float) -> None:
+        """Each week of ``order`` on all workers, with the next one's model built during its search;
+        its share of the time is its share of ``sizes``, the weeks still to solve."""
+        left = sum(sizes.values())
+        built: dict[tuple, AssignmentVars] = {}
 
-        for pos, group in enumerate(groups):
-            began = time.perf_counter()
-            size = sum(sizes[w] for w in group)
-            share = max(0.05, (finish - began) * size / left)
-            left -= size
-            jobs = []
-            for week in group:
-                fixed = self._seated_weight(weeks[week])
-                start = self._greedy(weeks[week], time.perf_counter() + self.GREEDY_SHARE * share / len(group))
-                # a fresh week's construction is only the fallback: as a hint it held CP-SAT near its
-                # crews, where CP-SAT's own search, led by the objective's LP, finds better ones; a
-                # re-plan's start carries the published plan, which the search should stay close to
-                jobs.append((BlockJob(self.roster, weeks[week], self.continuity, self.baseline,
-                                      share - (time.perf_counter() - began),
-                                      hint=start if self.baseline else None, incumbent=start,
-                                      model=built.pop(week, None)), fixed))
+        def build(week: tuple) -> None:
+            built[week] = build_model(self.roster, weeks[week])
+
+        for pos, week in enumerate(order):
+            share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
+            left -= sizes.pop(week)
+            job = self._week_job(weeks[week], share, built.pop(week, None))
             # a week's variables and constraints do not depend on the weeks before it unless a clash
             # crosses a week boundary (only its objective does, through their crews)
-            following = groups[pos + 1] if pos + 1 < len(groups) and not self.weeks_coupled else []
-            results = solve_blocks_together(self.roster, [job for job, _ in jobs], self.settings,
-                                            meanwhile=lambda: build_next(following))
-            for week, (_, fixed), result in zip(group, jobs, results):
-                restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
-                if not self.weeks_coupled:
-                    self.week_models[(part_id, week)] = result.model
-                self.week_bounds[(part_id, week)] = min(self.week_bounds[(part_id, week)], fixed + result.bound)
-                self.report(f"week {week[0]}-W{week[1]:02d}")
+            following = order[pos + 1] if pos + 1 < len(order) and not self.weeks_coupled else None
+            pinned = self._seated_weight(weeks[week])
+            [result] = solve_blocks_together(self.roster, [job], self.settings,
+                                             meanwhile=None if following is None else lambda: build(following))
+            self._settled(part_id, weeks, week, pinned, result)
+
+    def _weeks_in_lanes(self, part_id: int, weeks: dict[tuple, list[Occurrence]], order: list[tuple],
+                        sizes: dict[tuple, float], finish: float) -> None:
+        """Two weeks searched at a time, one worker each (exact.Lanes). A week's share of the time
+        is its share of the core-seconds left: this lane's until ``finish``, and the other lane's
+        from when the search in it must end."""
+        left = sum(sizes[w] for w in order)
+        pending = list(order)
+        with Lanes(self.settings) as lanes:
+            while pending or lanes.outstanding():
+                while pending and lanes.has_room():
+                    now = time.perf_counter()
+                    other = max((job.deadline for _, job in lanes.outstanding()), default=now)
+                    cores = (finish - now) + (finish - min(finish, max(now, other))) \
+                        if self.settings.num_workers >= 2 else finish - now
+                    week = pending.pop(0)
+                    share = min(finish - now, cores * sizes[week] / left)
+                    job = self._week_job(weeks[week], max(0.05, share))
+                    left -= sizes[week]
+                    lanes.start((week, job), job.run)
+                for week, job in lanes.finished():
+                    pinned = self._seated_weight(weeks[week])
+                    self._settled(part_id, weeks, week, pinned, job.settle(self.roster))
+
+    def _week_job(self, occurrences: list[Occurrence], share: float, model: AssignmentVars | None = None) -> BlockJob:
+        """A week's exact solve, prepared from the roster as it stands, started from a construction."""
+        began = time.perf_counter()
+        start = self._greedy(occurrences, began + self.GREEDY_SHARE * share)
+        # a fresh week's construction is only the fallback: as a hint it held CP-SAT near its
+        # crews, where CP-SAT's own search, led by the objective's LP, finds better ones; a
+        # re-plan's start carries the published plan, which the search should stay close to
+        return BlockJob(self.roster, occurrences, self.continuity, self.baseline,
+                        share - (time.perf_counter() - began), hint=start if self.baseline else None,
+                        incumbent=start, model=model)
+
+    def _settled(self, part_id: int, weeks: dict[tuple, list[Occurrence]], week: tuple, pinned: int,
+                 result: BlockResult) -> None:
+        """Bookkeeping once a week's solve is in the roster; ``pinned``: the weight it held before."""
+        restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
+        key = (part_id, week)
+        if not self.weeks_coupled:
+            self.week_models[key] = result.model
+        self.week_bounds[key] = min(self.week_bounds[key], pinned + result.bound)
+        self.report(f"week {week[0]}-W{week[1]:02d}")
 
     def _greedy(self, occurrences: list[Occurrence], deadline: float) -> set[tuple[int, str]]:
         """A quick continuity-aware solution of the block, returned as pairs and not kept: the

@@ -1,4 +1,7 @@
+import datetime as dt
 import random
+from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -6,6 +9,7 @@ import solver.planner as planner
 from solver import solve
 from solver.components import components
 from solver.index import build_index
+from solver.problem import Absence
 
 from solver_testkit import (SEED, assignment, continuity, day, leader, need, problem, violations,
                             weekly)
@@ -94,6 +98,27 @@ def test_random_problems_give_valid_schedules_by_either_strategy(seed, monkeypat
     assert built.solver["strategy"] == "construction"
     assert not violations(prob, built)
     assert built.solver["objective"] <= exact.solver["objective"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_replan_of_many_weeks_keeps_what_holds_and_proves_the_same_fill_as_a_fresh_plan(workers):
+    published = solve(random_problem(3, weeks=5), time_limit=3, num_workers=workers, random_seed=7)
+    # after publishing, the two busiest leaders fall ill for a week each
+    busiest = Counter(a.leader for a in published.assignments).most_common(2)
+    ill = {busiest[0][0]: day(7), busiest[1][0]: day(21)}
+    changed = random_problem(3, weeks=5)
+    week_off = {l: (Absence(first, first + dt.timedelta(6)),) for l, first in ill.items()}
+    changed = replace(changed, leaders={l.id: replace(l, absences=l.absences + week_off.get(l.id, ()))
+                                        for l in changed.leaders.values()})
+    seen = []
+    replanned = solve(replace(changed, baseline=published.assignments), time_limit=4, num_workers=workers,
+                      random_seed=7, progress=seen.append)
+    assert not violations(changed, replanned)
+    assert all(event["fill"] <= event["bound"] + 1e-12 for event in seen)
+    assert replanned.solver["status"] == "OPTIMAL"
+    assert replanned.solver["objective"] == solve(changed, time_limit=3, **SEED).solver["objective"]
+    still_holds = [a for a in published.assignments if not (a.leader in ill and 0 <= (a.date - ill[a.leader]).days < 7)]
+    assert len(set(still_holds) & set(replanned.assignments)) >= 0.9 * len(still_holds)
 
 
 def test_a_clash_across_a_week_boundary_is_reported():
