@@ -190,7 +190,7 @@ class Run:
     def _weeks_in_turn(self, part_id: int, weeks: dict[tuple, list[Occurrence]], order: list[tuple],
                        sizes: dict[tuple, float], finish: float) -> None:
         """Each week of ``order`` on all workers, with the next one's model built during its search;
-        its share of the time is its share of ``sizes``, the weeks still to solve."""
+        its share of the time is its share of ``sizes``, which may hold weeks solved after these."""
         left = sum(sizes.values())
         built: dict[tuple, AssignmentVars] = {}
 
@@ -199,7 +199,7 @@ class Run:
 
         for pos, week in enumerate(order):
             share = max(0.05, (finish - time.perf_counter()) * sizes[week] / left)
-            left -= sizes.pop(week)
+            left -= sizes[week]
             job = self._week_job(weeks[week], share, built.pop(week, None))
             # a week's variables and constraints do not depend on the weeks before it unless a clash
             # crosses a week boundary (only its objective does, through their crews)
@@ -221,8 +221,8 @@ class Run:
                 while pending and lanes.has_room():
                     now = time.perf_counter()
                     other = max((job.deadline for _, job in lanes.outstanding()), default=now)
-                    cores = (finish - now) + (finish - min(finish, max(now, other))) \
-                        if self.settings.num_workers >= 2 else finish - now
+                    cores = (finish - now) + (finish - min(finish, max(now, other))) if lanes.parallel \
+                        else finish - now
                     week = pending.pop(0)
                     share = min(finish - now, cores * sizes[week] / left)
                     job = self._week_job(weeks[week], max(0.05, share))
