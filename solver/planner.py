@@ -204,10 +204,9 @@ class Run:
             # a week's variables and constraints do not depend on the weeks before it unless a clash
             # crosses a week boundary (only its objective does, through their crews)
             following = order[pos + 1] if pos + 1 < len(order) and not self.weeks_coupled else None
-            pinned = self._seated_weight(weeks[week])
             [result] = solve_blocks_together(self.roster, [job], self.settings,
                                              meanwhile=None if following is None else lambda: build(following))
-            self._settled(part_id, weeks, week, pinned, result)
+            self._settled(part_id, weeks, week, result)
 
     def _weeks_in_lanes(self, part_id: int, weeks: dict[tuple, list[Occurrence]], order: list[tuple],
                         sizes: dict[tuple, float], finish: float) -> None:
@@ -229,8 +228,7 @@ class Run:
                     left -= sizes[week]
                     lanes.start((week, job), job.run)
                 for week, job in lanes.finished():
-                    pinned = self._seated_weight(weeks[week])
-                    self._settled(part_id, weeks, week, pinned, job.settle(self.roster))
+                    self._settled(part_id, weeks, week, job.settle(self.roster))
 
     def _week_job(self, occurrences: list[Occurrence], share: float, model: AssignmentVars | None = None) -> BlockJob:
         """A week's exact solve, prepared from the roster as it stands, started from a construction."""
@@ -243,9 +241,9 @@ class Run:
                         share - (time.perf_counter() - began), hint=start if self.baseline else None,
                         incumbent=start, model=model)
 
-    def _settled(self, part_id: int, weeks: dict[tuple, list[Occurrence]], week: tuple, pinned: int,
-                 result: BlockResult) -> None:
-        """Bookkeeping once a week's solve is in the roster; ``pinned``: the weight it held before."""
+    def _settled(self, part_id: int, weeks: dict[tuple, list[Occurrence]], week: tuple, result: BlockResult) -> None:
+        """Bookkeeping once a week's solve is in the roster (its pins and what the solve added)."""
+        pinned = self._seated_weight(weeks[week]) - result.found
         restore_baseline(self.roster, weeks[week], self._published(weeks[week]))
         key = (part_id, week)
         if not self.weeks_coupled:

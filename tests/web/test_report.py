@@ -45,7 +45,7 @@ def quarter(live_server, tmp_path, quarter_file):
 def _delivered_hours(engine, need_code=None) -> float:
     """Hours delivered in Q1, counted straight from the rows: every published assignment whose session
     has a 'held' note, or no note and has begun by now in the pool's time zone (unconfirmed). Before
-    2027-01-11 the clock is ahead of every demo session, and only the held ones count."""
+    2027-01-11 every demo session is still ahead of the clock, and only the held ones count."""
     query = (sa.select(Assignment.day, Need.start_minute, Need.end_minute, Attendance.held).select_from(Assignment)
              .join(Schedule).join(Need, Assignment.need_id == Need.id)
              .outerjoin(Attendance, sa.and_(Attendance.need_id == Assignment.need_id,
