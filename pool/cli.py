@@ -157,8 +157,15 @@ def _print_progress(event: dict) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="keep problems and schedules here")
 def bench(sizes: str, seed: int, out: Path | None) -> None:
     from pool import bench as benchmark
-    rows = benchmark.run(sizes=tuple(s.strip() for s in sizes.split(",") if s.strip()), seed=seed, out_dir=out)
+    names = tuple(s.strip() for s in sizes.split(",") if s.strip())
+    unknown = [name for name in names if name not in benchmark.SIZES]
+    if unknown or not names:
+        raise BadInput(f"--sizes: {', '.join(unknown) or 'none given'}; choose from {', '.join(benchmark.SIZES)}")
+    click.echo(benchmark.machine())
+    rows = benchmark.run(sizes=names, seed=seed, out_dir=out)
     click.echo(benchmark.table(rows))
+    if not benchmark.valid(rows):
+        raise SystemExit(1)  # a schedule that breaks a rule, or a solver that crashed: the table says which
 
 
 def _read_problem(path: Path):

@@ -1,6 +1,7 @@
 """The `pool` command as a user runs it: a real process, a real database, one readable line on error."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -119,6 +120,13 @@ def test_export_with_an_unknown_pool_fails_cleanly(database_url):
 def test_bench_prints_its_table():
     done = pool_cmd("sqlite://", "bench", "--sizes", "S")  # the benchmark needs no database
     assert done.returncode == 0, done.stderr
-    header, *rows = [line for line in done.stdout.splitlines() if line.strip()]
+    machine, header, *rows = [line for line in done.stdout.splitlines() if line.strip()]
+    assert re.fullmatch(r"machine: \d+ cores, .* in \d+\.\d\d s", machine), machine
     assert "fill" in header and "continuity" in header
     assert rows and rows[-1].split()[0] == "S"
+
+
+def test_bench_with_an_unknown_size_fails_cleanly():
+    done = pool_cmd("sqlite://", "bench", "--sizes", "S,XL")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "pool: --sizes: XL; choose from S, M, M-scarce, R, L\n"
