@@ -7,14 +7,16 @@ from generating the problem to holding the schedule. Schedules are judged by poo
 the solver; with ``--out`` the problem and schedule JSON are written for an external checker.
 Where fill is not proven optimal, the gap shown is to the tighter of the solver's own bound and the
 linear relaxation of the whole problem (solver.bounds.lp_bound), computed after the solve and not
-counted in its time or memory. A line above the table says what machine the figures come from: the
-solver works to time limits, so what it reaches scales with the machine's speed.
+counted in its time or memory. Lines around the table say what machine the figures come from and
+how fast it ran before and after them: the solver works to time limits, so what it reaches scales
+with the machine's speed.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import platform
+import random
 import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -103,15 +105,44 @@ def _write(problem, schedule, out_dir: Path, stem: str) -> None:
 
 
 def machine() -> str:
-    """The cores, versions and a speed reference (a fixed pure-Python loop, single-threaded) of this
-    machine, to compare figures measured on different ones."""
+    """The cores and versions the figures come from."""
     from ortools import __version__ as ortools_version
+    return f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, OR-Tools {ortools_version}"
+
+
+def speed_reference() -> str:
+    """How fast this machine runs right now, for both kinds of work a solve does: a fixed
+    single-threaded Python loop (the constructions, the models' building) and a fixed amount of
+    CP-SAT's deterministic work on one worker (the searches). A shared machine's speed drifts, so it
+    is taken before the instances and again after them."""
     began = time.perf_counter()
     total = 0
     for i in range(10_000_000):
         total += i
-    return (f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, OR-Tools {ortools_version}; "
-            f"speed reference: 10^7 Python additions in {time.perf_counter() - began:.2f} s")
+    python = time.perf_counter() - began
+    work, wall = _cp_sat_work(0.5)
+    return f"10^7 Python additions in {python:.2f} s; {work:.2f} s of CP-SAT work in {wall:.2f} s"
+
+
+def _cp_sat_work(most: float) -> tuple[float, float]:
+    """CP-SAT's deterministic seconds (at most ``most``: it does not close this fixed multiple
+    knapsack that fast) and the wall clock they took."""
+    from ortools.sat.python import cp_model
+    rnd = random.Random(0)
+    model = cp_model.CpModel()
+    weights = [rnd.randint(10, 40) for _ in range(60)]
+    take = [[model.new_bool_var("") for _ in range(6)] for _ in weights]
+    for row in take:
+        model.add_at_most_one(row)
+    for sack in range(6):
+        model.add(sum(w * row[sack] for w, row in zip(weights, take)) <= 100 + 20 * sack)
+    model.maximize(sum(rnd.randint(5, 60) * var for row in take for var in row))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = most
+    began = time.perf_counter()
+    solver.solve(model)
+    return solver.deterministic_time, time.perf_counter() - began
 
 
 # ------------------------------------------------------------------------------- the table

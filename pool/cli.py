@@ -162,8 +162,10 @@ def bench(sizes: str, seed: int, out: Path | None) -> None:
     if unknown or not names:
         raise BadInput(f"--sizes: {', '.join(unknown) or 'none given'}; choose from {', '.join(benchmark.SIZES)}")
     click.echo(benchmark.machine())
+    click.echo(f"speed before: {benchmark.speed_reference()}")
     rows = benchmark.run(sizes=names, seed=seed, out_dir=out)
     click.echo(benchmark.table(rows))
+    click.echo(f"speed after: {benchmark.speed_reference()}")
     if not benchmark.valid(rows):
         raise SystemExit(1)  # a schedule that breaks a rule, or a solver that crashed: the table says which
 

@@ -120,10 +120,12 @@ def test_export_with_an_unknown_pool_fails_cleanly(database_url):
 def test_bench_prints_its_table():
     done = pool_cmd("sqlite://", "bench", "--sizes", "S")  # the benchmark needs no database
     assert done.returncode == 0, done.stderr
-    machine, header, *rows = [line for line in done.stdout.splitlines() if line.strip()]
-    assert re.fullmatch(r"machine: \d+ cores, .* in \d+\.\d\d s", machine), machine
+    machine, before, header, _, *rows, after = [line for line in done.stdout.splitlines() if line.strip()]
+    assert re.fullmatch(r"machine: \d+ cores, Python [\d.]+, OR-Tools [\d.]+", machine), machine
+    speed = r"10\^7 Python additions in \d+\.\d\d s; 0\.\d\d s of CP-SAT work in \d+\.\d\d s"
+    assert re.fullmatch(f"speed before: {speed}", before) and re.fullmatch(f"speed after: {speed}", after)
     assert "fill" in header and "continuity" in header
-    assert rows and rows[-1].split()[0] == "S"
+    assert [row.split()[0] for row in rows] == ["S"]
 
 
 def test_bench_with_an_unknown_size_fails_cleanly():
