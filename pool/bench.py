@@ -39,15 +39,21 @@ def run(sizes=("S", "M", "M-scarce", "R", "L"), seed: int = 1, out_dir=None,
 
     ``solve`` replaces ``solver.solve`` (it must be importable by name in a child process).
     """
-    unknown = [s for s in sizes if s not in SIZES]
-    if unknown:
-        raise ValueError(f"unknown size(s) {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    check_sizes(sizes)
     rows = []
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: memory starts from zero
     for size in sizes:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
             rows.append(child.submit(run_instance, size, seed, out_dir, solve).result())
     return rows
+
+
+def check_sizes(sizes) -> None:
+    """Raises ValueError naming what is not one of SIZES, or that no size was given."""
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown or not sizes:
+        what = f"unknown size(s) {', '.join(unknown)}" if unknown else "no size given"
+        raise ValueError(f"{what}; choose from {', '.join(SIZES)}")
 
 
 def run_instance(size: str, seed: int, out_dir=None, solve: Optional[Callable] = None) -> dict:

@@ -158,9 +158,10 @@ def _print_progress(event: dict) -> None:
 def bench(sizes: str, seed: int, out: Path | None) -> None:
     from pool import bench as benchmark
     names = tuple(s.strip() for s in sizes.split(",") if s.strip())
-    unknown = [name for name in names if name not in benchmark.SIZES]
-    if unknown or not names:
-        raise BadInput(f"--sizes: {', '.join(unknown) or 'none given'}; choose from {', '.join(benchmark.SIZES)}")
+    try:
+        benchmark.check_sizes(names)  # before the speed reference: a typo costs no waiting
+    except ValueError as error:
+        raise BadInput(f"--sizes: {error}") from None
     click.echo(benchmark.machine())
     click.echo(f"speed before: {benchmark.speed_reference()}")
     rows = benchmark.run(sizes=names, seed=seed, out_dir=out)

@@ -131,4 +131,4 @@ def test_bench_prints_its_table():
 def test_bench_with_an_unknown_size_fails_cleanly():
     done = pool_cmd("sqlite://", "bench", "--sizes", "S,XL")
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr == "pool: --sizes: XL; choose from S, M, M-scarce, R, L\n"
+    assert done.stderr == "pool: --sizes: unknown size(s) XL; choose from S, M, M-scarce, R, L\n"
